@@ -1,0 +1,296 @@
+//! Reservation storage: holds, confirmation, cancellation, and the race-proof insert.
+
+use jiff::{SignedDuration, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{json, secs, to_json, ts, Store};
+use crate::availability::{self, check_bookable, Blocker, BusyReason, Limits};
+use crate::catalogue::Resource;
+use crate::error::{Error, Result};
+use crate::pricing::{self, Quote};
+use crate::reservation::{hold_expiry, Reservation, ReservationRequest, Status};
+use crate::time::Period;
+
+/// Widest set-up or clean-up buffer a resource may have (see `ResourceSpec::validate`), twice:
+/// blockers this far outside a window can still shorten its free time.
+const BLOCKER_MARGIN_MINUTES: i64 = 2 * 240;
+
+const COLUMNS: &str = "id, resource_id, series_id, starts_at, ends_at, status, hold_expires_at, customer, \
+                       attendees, services, purpose, quote, created_at";
+
+fn reservation_from_row(row: &AnyRow) -> Result<Reservation> {
+    let status: String = row.try_get("status")?;
+    Ok(Reservation {
+        id: row.try_get("id")?,
+        resource_id: row.try_get("resource_id")?,
+        period: Store::row_period(row, "starts_at", "ends_at")?,
+        status: Status::parse(&status).ok_or_else(|| Error::Corrupt(format!("status {status}")))?,
+        hold_expires_at: row.try_get::<Option<i64>, _>("hold_expires_at")?.map(ts),
+        customer: json(row, "customer")?,
+        attendees: row.try_get("attendees")?,
+        services: json(row, "services")?,
+        purpose: row.try_get("purpose")?,
+        quote: json(row, "quote")?,
+        series_id: row.try_get("series_id")?,
+        created_at: ts(row.try_get("created_at")?),
+    })
+}
+
+/// What a new reservation row holds besides its resource and period.
+pub(crate) struct NewRow<'a> {
+    pub request: &'a ReservationRequest,
+    pub status: Status,
+    pub hold_expires_at: Option<Timestamp>,
+    pub quote: &'a Quote,
+    pub series_id: Option<i64>,
+    pub created_by: Option<i64>,
+}
+
+/// Filter for listing reservations (staff).
+#[derive(Debug, Clone, Default)]
+pub struct ReservationFilter {
+    pub resource_id: Option<i64>,
+    pub window: Option<Period>,
+    pub status: Option<Status>,
+    pub series_id: Option<i64>,
+}
+
+impl Store {
+    /// Takes the lock that serialises bookings of `resource`'s hall (see the module docs).
+    pub(crate) async fn lock_hall(&self, conn: &mut AnyConnection, resource: &Resource) -> Result<()> {
+        let root = resource.spec.part_of.unwrap_or(resource.id);
+        sqlx::query("UPDATE resources SET lock_version = lock_version + 1 WHERE id = $1")
+            .bind(root)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Everything that blocks `resource` around `window`: live reservations and holds on it, its
+    /// hall and its parts, and its own and its hall's maintenance.
+    pub(crate) async fn blockers_in(
+        &self,
+        conn: &mut AnyConnection,
+        resource: &Resource,
+        window: Period,
+        now: Timestamp,
+    ) -> Result<Vec<Blocker>> {
+        let ids = Self::related_ids(resource);
+        let wide = window.widen(BLOCKER_MARGIN_MINUTES, BLOCKER_MARGIN_MINUTES);
+        let in_list = Self::related_placeholders(&ids, 4);
+        let sql = format!(
+            "SELECT resource_id, starts_at, ends_at, blocked_start, blocked_end, status FROM reservations \
+             WHERE resource_id IN ({in_list}) AND blocked_start < $1 AND blocked_end > $2 \
+               AND (status = 'confirmed' OR (status = 'hold' AND hold_expires_at > $3))"
+        );
+        let mut q = sqlx::query(&sql).bind(secs(wide.end)).bind(secs(wide.start)).bind(secs(now));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let mut out = Vec::new();
+        for row in q.fetch_all(&mut *conn).await? {
+            let status: String = row.try_get("status")?;
+            out.push(Blocker {
+                resource_id: row.try_get("resource_id")?,
+                period: Self::row_period(&row, "starts_at", "ends_at")?,
+                blocked: Self::row_period(&row, "blocked_start", "blocked_end")?,
+                reason: if status == "hold" { BusyReason::Hold } else { BusyReason::Reservation },
+            });
+        }
+        // Maintenance of a hall closes its parts, and maintenance of a part closes the hall.
+        let in_list = Self::related_placeholders(&ids, 3);
+        let sql = format!(
+            "SELECT resource_id, starts_at, ends_at FROM maintenance_blocks \
+             WHERE resource_id IN ({in_list}) AND starts_at < $1 AND ends_at > $2"
+        );
+        let mut q = sqlx::query(&sql).bind(secs(wide.end)).bind(secs(wide.start));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            let period = Self::row_period(&row, "starts_at", "ends_at")?;
+            out.push(Blocker {
+                resource_id: row.try_get("resource_id")?,
+                period,
+                blocked: period,
+                reason: BusyReason::Maintenance,
+            });
+        }
+        out.sort_by_key(|b| b.blocked);
+        Ok(out)
+    }
+
+    /// Blockers outside any transaction, for availability views.
+    pub async fn blockers(&self, resource: &Resource, window: Period, now: Timestamp) -> Result<Vec<Blocker>> {
+        let mut conn = self.pool.acquire().await?;
+        self.blockers_in(&mut conn, resource, window, now).await
+    }
+
+    /// The limits that apply to a customer type booking at `now`.
+    pub async fn limits(&self, customer: crate::catalogue::CustomerType, now: Timestamp) -> Result<Limits> {
+        let days = self.booking_window(customer).await?;
+        Ok(Limits { now, horizon: Some((availability::horizon(now, days), days)) })
+    }
+
+    pub(crate) async fn insert_reservation(
+        &self,
+        conn: &mut AnyConnection,
+        resource: &Resource,
+        period: Period,
+        row: NewRow<'_>,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let blocked = period.widen(resource.spec.buffer_before_minutes, resource.spec.buffer_after_minutes);
+        let id = sqlx::query(
+            "INSERT INTO reservations (resource_id, series_id, starts_at, ends_at, blocked_start, blocked_end, status, \
+             hold_expires_at, customer_type, customer, attendees, services, purpose, quote, total_cents, created_by, \
+             created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
+        )
+        .bind(resource.id)
+        .bind(row.series_id)
+        .bind(secs(period.start))
+        .bind(secs(period.end))
+        .bind(secs(blocked.start))
+        .bind(secs(blocked.end))
+        .bind(row.status.as_str())
+        .bind(row.hold_expires_at.map(secs))
+        .bind(row.request.customer.customer_type.as_str())
+        .bind(to_json(&row.request.customer))
+        .bind(row.request.attendees)
+        .bind(to_json(&row.request.services))
+        .bind(&row.request.purpose)
+        .bind(to_json(row.quote))
+        .bind(row.quote.total_cents)
+        .bind(row.created_by)
+        .bind(secs(now))
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?;
+        Ok(id)
+    }
+
+    /// Prices a request against the current catalogue.
+    pub async fn quote(&self, request: &ReservationRequest) -> Result<(Resource, Quote)> {
+        let resource = self.resource(request.resource_id).await?;
+        let services = self.services().await?;
+        let quote = pricing::quote(
+            &resource,
+            &services,
+            request.customer.customer_type,
+            request.period,
+            request.attendees,
+            &request.services,
+        )?;
+        Ok((resource, quote))
+    }
+
+    /// Holds a slot for `ttl`. Either the hold is written and nothing else overlaps it, or nothing
+    /// is written and the error names what it clashes with.
+    pub async fn hold(
+        &self,
+        request: &ReservationRequest,
+        created_by: Option<i64>,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> Result<Reservation> {
+        request.validate()?;
+        let (resource, quote) = self.quote(request).await?;
+        let limits = self.limits(request.customer.customer_type, now).await?;
+        let mut tx = self.pool.begin().await?;
+        self.lock_hall(&mut tx, &resource).await?;
+        let blockers = self.blockers_in(&mut tx, &resource, request.period, now).await?;
+        check_bookable(&resource, request.period, &blockers, limits)?;
+        let row = NewRow {
+            request,
+            status: Status::Hold,
+            hold_expires_at: Some(hold_expiry(now, ttl)),
+            quote: &quote,
+            series_id: None,
+            created_by,
+        };
+        let id = self.insert_reservation(&mut tx, &resource, request.period, row, now).await?;
+        tx.commit().await?;
+        self.reservation(id).await
+    }
+
+    pub async fn reservation(&self, id: i64) -> Result<Reservation> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM reservations WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or_else(|| Error::not_found("reservation", id))?;
+        reservation_from_row(&row)
+    }
+
+    pub async fn reservations(&self, f: &ReservationFilter) -> Result<Vec<Reservation>> {
+        let (from, to) = f.window.map(|w| (secs(w.start), secs(w.end))).unwrap_or((i64::MIN, i64::MAX));
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM reservations WHERE starts_at < $1 AND ends_at > $2 \
+             AND ($3 IS NULL OR resource_id = $3) AND ($4 IS NULL OR status = $4) AND ($5 IS NULL OR series_id = $5) \
+             ORDER BY starts_at, id LIMIT 1000"
+        ))
+        .bind(to)
+        .bind(from)
+        .bind(f.resource_id)
+        .bind(f.status.map(Status::as_str))
+        .bind(f.series_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(reservation_from_row).collect()
+    }
+
+    /// Confirms a live hold (payment or invoice chosen). Confirming twice returns the same.
+    pub async fn confirm(&self, id: i64, now: Timestamp) -> Result<Reservation> {
+        let current = self.reservation(id).await?;
+        current.confirm(now)?;
+        // The WHERE clause repeats the rule so that a hold expiring between read and write, or a
+        // concurrent cancel, cannot be overwritten.
+        let done = sqlx::query(
+            "UPDATE reservations SET status = 'confirmed', hold_expires_at = NULL, updated_at = $1 \
+             WHERE id = $2 AND status = 'hold' AND hold_expires_at > $1",
+        )
+        .bind(secs(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        let after = self.reservation(id).await?;
+        if done.rows_affected() == 0 && after.status != Status::Confirmed {
+            after.confirm(now)?;
+        }
+        Ok(after)
+    }
+
+    /// Cancels a hold or confirmed reservation; the slot is free at once.
+    pub async fn cancel(&self, id: i64, now: Timestamp) -> Result<Reservation> {
+        let current = self.reservation(id).await?;
+        current.cancel(now)?;
+        let done = sqlx::query(
+            "UPDATE reservations SET status = 'cancelled', hold_expires_at = NULL, cancelled_at = $1, updated_at = $1 \
+             WHERE id = $2 AND (status = 'confirmed' OR (status = 'hold' AND hold_expires_at > $1))",
+        )
+        .bind(secs(now))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        let after = self.reservation(id).await?;
+        if done.rows_affected() == 0 && after.status != Status::Cancelled {
+            after.cancel(now)?;
+        }
+        Ok(after)
+    }
+
+    /// Marks lapsed holds as expired; returns how many. Lapsed holds already stop blocking at
+    /// their expiry instant, so this sweep only tidies the status.
+    pub async fn expire_holds(&self, now: Timestamp) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE reservations SET status = 'expired', hold_expires_at = NULL, updated_at = $1 \
+             WHERE status = 'hold' AND hold_expires_at <= $1",
+        )
+        .bind(secs(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}

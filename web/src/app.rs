@@ -1,0 +1,194 @@
+//! Start-up, the router, serving and graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, Response};
+use axum::routing::get;
+use axum::Router;
+use balie_booking::Store;
+use jiff::SignedDuration;
+use rand::RngCore;
+use tokio::sync::watch;
+use tower_governor::GovernorLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{self, Sessions};
+use crate::config::Config;
+use crate::error::problem;
+use crate::http::{self, Limiter};
+use crate::openapi::ApiDoc;
+use crate::routes::{admin, catalogue, health, reservations, series, session};
+use crate::state::AppState;
+
+/// Demo staff accounts: e-mail, name, role, password. Printed at first start and in README.md.
+pub const DEMO_STAFF: [(&str, &str, &str, &str); 3] = [
+    ("agent@lindeveld.example", "An Peeters", "agent", "demo-agent-balie"),
+    ("manager@lindeveld.example", "Bram De Smet", "manager", "demo-manager-balie"),
+    ("beheer@lindeveld.example", "Chris Wouters", "resource-admin", "demo-beheer-balie"),
+];
+
+const INDEX_HTML: &str = include_str!("../static/index.html");
+
+async fn seed_demo(store: &Store) -> anyhow::Result<()> {
+    let now = crate::routes::now();
+    if store.seed_demo_catalogue(now).await? {
+        tracing::info!("seeded the demo municipality {}", balie_booking::demo::MUNICIPALITY);
+    }
+    if store.staff_count().await? == 0 {
+        for (email, name, role, password) in DEMO_STAFF {
+            let pw = password.to_string();
+            let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await??;
+            store.create_staff(email, name, &hash, &[role], now).await?;
+            // Deliberately printed: these are the public demo credentials, also in README.md.
+            tracing::warn!("demo staff account: {email} / {password} ({role})");
+        }
+    }
+    Ok(())
+}
+
+async fn session_secret(config: &Config, store: &Store) -> anyhow::Result<Vec<u8>> {
+    if !config.session_secret.is_empty() {
+        anyhow::ensure!(config.session_secret.expose().len() >= 32, "BALIE_SESSION_SECRET must be at least 32 characters");
+        return Ok(config.session_secret.expose().as_bytes().to_vec());
+    }
+    let mut key = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut key);
+    let stored = store.setting_or_insert("session_secret", &auth::hex(&key)).await?;
+    Ok(stored.into_bytes())
+}
+
+/// Connects the database, applies migrations, seeds the demo and prepares session keys.
+pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    let store = Store::connect(&config.database_url, config.db_connections)
+        .await
+        .with_context(|| format!("opening database {}", crate::config::redact_url(&config.database_url)))?;
+    if config.seed_demo {
+        seed_demo(&store).await.context("seeding the demo municipality")?;
+    }
+    let secret = session_secret(config, &store).await?;
+    anyhow::ensure!(config.session_idle_minutes > 0 && config.session_absolute_hours > 0, "session lifetimes must be positive");
+    anyhow::ensure!(config.hold_ttl_seconds > 0, "BALIE_HOLD_TTL_SECONDS must be positive");
+    let sessions = Sessions::new(
+        &secret,
+        SignedDuration::from_mins(config.session_idle_minutes),
+        SignedDuration::from_hours(config.session_absolute_hours),
+        config.secure_cookies(),
+    );
+    let decoy_hash: Arc<str> = tokio::task::spawn_blocking(auth::decoy_hash).await?.into();
+    Ok(AppState { store, sessions: Arc::new(sessions), hold_ttl: SignedDuration::from_secs(config.hold_ttl_seconds), decoy_hash })
+}
+
+async fn not_found() -> Response {
+    problem(StatusCode::NOT_FOUND, "not-found", "Not found", "There is nothing at this address.".into()).into_response_with(None)
+}
+
+async fn method_not_allowed() -> Response {
+    problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "This address does not accept that method.".into())
+        .into_response_with(None)
+}
+
+/// The whole application, and the rate limiters whose state the background jobs trim.
+pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
+    let api_limiter = http::limiter(Duration::from_secs(1) / config.rate_per_second.max(1) as u32, config.rate_burst);
+    let login_limiter = http::limiter(Duration::from_secs(60) / config.login_per_minute.max(1) as u32, config.login_per_minute as u32);
+
+    let login = OpenApiRouter::new().routes(routes!(session::login)).layer(GovernorLayer { config: login_limiter.clone() });
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(catalogue::search, catalogue::create))
+        .routes(routes!(catalogue::get, catalogue::update, catalogue::retire))
+        .routes(routes!(catalogue::availability))
+        .routes(routes!(catalogue::calendar))
+        .routes(routes!(admin::maintenance, admin::add_maintenance))
+        .routes(routes!(admin::remove_maintenance))
+        .routes(routes!(admin::services))
+        .routes(routes!(admin::put_service))
+        .routes(routes!(admin::booking_windows))
+        .routes(routes!(admin::put_booking_window))
+        .routes(routes!(reservations::quote))
+        .routes(routes!(reservations::hold, reservations::list))
+        .routes(routes!(reservations::get))
+        .routes(routes!(reservations::confirm))
+        .routes(routes!(reservations::cancel))
+        .routes(routes!(series::book))
+        .routes(routes!(series::cancel_from))
+        .routes(routes!(session::me, session::logout))
+        .layer(GovernorLayer { config: api_limiter.clone() })
+        .merge(login)
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .split_for_parts();
+    let openapi_json = openapi.to_pretty_json().expect("OpenAPI document serialises");
+
+    let app = api
+        .route("/api/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone()) }))
+        .route("/", get(|| async { Html(INDEX_HTML) }))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew_session))
+        .layer(axum::middleware::from_fn(http::access_log))
+        .layer(axum::middleware::from_fn(http::server_timing))
+        .layer(axum::middleware::from_fn(http::security_headers))
+        .layer(DefaultBodyLimit::max(256 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .with_state(state);
+    (app, vec![api_limiter, login_limiter])
+}
+
+/// A server running in the background (used by `serve` and by tests on port 0).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    jobs: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, stops the jobs and closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        self.server.await.context("server task")??;
+        for j in self.jobs {
+            let _ = j.await;
+        }
+        self.state.store.close().await;
+        Ok(())
+    }
+}
+
+pub async fn spawn(config: Config) -> anyhow::Result<Running> {
+    let state = prepare(&config).await?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let (app, limiters) = router(state.clone(), &config);
+    let (stop, stopped) = watch::channel(false);
+    let jobs = crate::jobs::spawn(state.store.clone(), limiters, stopped.clone());
+    let mut on_stop = stopped;
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = on_stop.changed().await;
+            })
+            .await
+    });
+    Ok(Running { addr, state, stop, server, jobs })
+}
+
+/// Serves until `shutdown` completes, then shuts down gracefully.
+pub async fn serve(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let running = spawn(config).await?;
+    tracing::info!("balie listens on http://{}", running.addr);
+    shutdown.await;
+    running.stop().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+

@@ -1,0 +1,156 @@
+//! The one configuration struct, from command-line flags and `BALIE_…` environment variables.
+//! Secrets are wrapped in [`Secret`] so that printing the config never prints them.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use clap::{Parser, ValueEnum};
+
+/// A value that must not appear in logs: `Debug` and `Display` print `***`.
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "(unset)" } else { "***" })
+    }
+}
+
+/// Hides the password in a database URL such as `postgres://user:pw@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Parser)]
+#[command(name = "balie", version, about = "balie: a municipal video counter with embedded room and court booking")]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "BALIE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Database: `sqlite://FILE?mode=rwc` (embedded default) or `postgres://…` (production).
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://balie.db?mode=rwc")]
+    pub database_url: String,
+
+    /// Maximum database connections in the pool.
+    #[arg(long, env = "BALIE_DB_CONNECTIONS", default_value_t = 16)]
+    pub db_connections: u32,
+
+    /// The URL people use to reach balie; `https://` turns on Secure, `__Host-` session cookies.
+    #[arg(long, env = "BALIE_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+    pub public_url: String,
+
+    /// Key that signs staff session tokens (at least 32 characters). Unset: a random key is
+    /// generated once and kept in the database, which suits one node; set it for several nodes.
+    #[arg(long, env = "BALIE_SESSION_SECRET", default_value = "", hide_default_value = true)]
+    pub session_secret: Secret,
+
+    /// A staff session ends after this many minutes without activity.
+    #[arg(long, env = "BALIE_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: i64,
+
+    /// A staff session ends this many hours after sign-in, active or not.
+    #[arg(long, env = "BALIE_SESSION_ABSOLUTE_HOURS", default_value_t = 10)]
+    pub session_absolute_hours: i64,
+
+    /// How long a hold keeps a slot before it lapses, seconds.
+    #[arg(long, env = "BALIE_HOLD_TTL_SECONDS", default_value_t = 600)]
+    pub hold_ttl_seconds: i64,
+
+    /// Seed the demo municipality (catalogue and staff accounts) into an empty database.
+    #[arg(long, env = "BALIE_SEED_DEMO", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed_demo: bool,
+
+    /// API requests allowed per second per client address (sustained).
+    #[arg(long, env = "BALIE_RATE_PER_SECOND", default_value_t = 50)]
+    pub rate_per_second: u64,
+
+    /// API requests a client may burst above the sustained rate.
+    #[arg(long, env = "BALIE_RATE_BURST", default_value_t = 200)]
+    pub rate_burst: u32,
+
+    /// Sign-in attempts allowed per minute per client address.
+    #[arg(long, env = "BALIE_LOGIN_PER_MINUTE", default_value_t = 10)]
+    pub login_per_minute: u64,
+
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, env = "BALIE_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("db_connections", &self.db_connections)
+            .field("public_url", &self.public_url)
+            .field("session_secret", &self.session_secret)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_absolute_hours", &self.session_absolute_hours)
+            .field("hold_ttl_seconds", &self.hold_ttl_seconds)
+            .field("seed_demo", &self.seed_demo)
+            .field("rate_per_second", &self.rate_per_second)
+            .field("rate_burst", &self.rate_burst)
+            .field("login_per_minute", &self.login_per_minute)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printing_the_config_hides_secrets() {
+        let c = Config::parse_from([
+            "balie",
+            "--database-url",
+            "postgres://balie:hunter2@db/balie",
+            "--session-secret",
+            "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t",
+        ]);
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("s3cr3t"), "{printed}");
+        assert!(printed.contains("postgres://balie:***@db/balie"), "{printed}");
+    }
+}

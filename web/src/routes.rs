@@ -1,0 +1,16 @@
+//! HTTP routes, one module per resource of the API. Paths follow the Flemish OSLO
+//! *Zaalreservatie* vocabulary (infrastructuur, reservaties, …); see docs/api.md for the mapping.
+
+pub mod admin;
+pub mod catalogue;
+pub mod health;
+pub mod reservations;
+pub mod series;
+pub mod session;
+
+use jiff::Timestamp;
+
+/// The clock of the web layer; the domain takes it as a value.
+pub fn now() -> Timestamp {
+    Timestamp::now()
+}
