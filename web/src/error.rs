@@ -99,13 +99,12 @@ impl IntoResponse for ApiError {
                     .iter()
                     .map(|c| {
                         format!(
-                            "{:?} on resource {} from {} to {}",
-                            c.reason,
+                            "{} on resource {} from {} to {}",
+                            format!("{:?}", c.reason).to_lowercase(),
                             c.resource_id,
                             balie_booking::time::format_local(c.period.start),
                             balie_booking::time::format_local(c.period.end)
                         )
-                        .to_lowercase()
                     })
                     .collect::<Vec<_>>()
                     .join("; ");
