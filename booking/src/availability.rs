@@ -4,7 +4,7 @@
 //! the store accepts a reservation, so what is shown as free can be booked.
 
 use jiff::civil::Date;
-use jiff::{ToSpan, Timestamp};
+use jiff::{Timestamp, ToSpan};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -122,7 +122,7 @@ pub fn check_bookable(resource: &Resource, period: Period, blockers: &[Blocker],
     if let Some((h, days)) = limits.horizon {
         if period.end > h {
             return Err(FieldError::new(
-                "period.start",
+                "period.end",
                 format!("lies beyond the booking window of {days} days for this customer type"),
             )
             .into());

@@ -203,9 +203,7 @@ impl Resource {
 }
 
 fn is_code(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn is_quarter(t: Time) -> bool {
@@ -223,10 +221,9 @@ impl ResourceSpec {
         p.check(self.description.len() <= 4000, "description", "must be at most 4000 characters");
         p.check(self.practical_info.len() <= 4000, "practical_info", "must be at most 4000 characters");
         p.check((1..=10_000).contains(&self.capacity), "capacity", "must be between 1 and 10000");
-        for (field, v) in [
-            ("buffer_before_minutes", self.buffer_before_minutes),
-            ("buffer_after_minutes", self.buffer_after_minutes),
-        ] {
+        for (field, v) in
+            [("buffer_before_minutes", self.buffer_before_minutes), ("buffer_after_minutes", self.buffer_after_minutes)]
+        {
             p.check(
                 (0..=240).contains(&v) && v % GRANULARITY_MINUTES == 0,
                 field,
@@ -235,7 +232,11 @@ impl ResourceSpec {
         }
         p.check((0..=2100).contains(&self.vat_basis_points), "vat_basis_points", "must be between 0 and 2100");
         for (i, s) in self.opening_hours.iter().enumerate() {
-            p.check((1..=7).contains(&s.weekday), &format!("opening_hours[{i}].weekday"), "must be 1 (Monday) to 7 (Sunday)");
+            p.check(
+                (1..=7).contains(&s.weekday),
+                &format!("opening_hours[{i}].weekday"),
+                "must be 1 (Monday) to 7 (Sunday)",
+            );
             p.check(
                 is_quarter(s.opens) && is_quarter(s.closes),
                 &format!("opening_hours[{i}]"),
@@ -258,7 +259,11 @@ impl ResourceSpec {
                 ("evening_hourly_cents", price.evening_hourly_cents),
                 ("weekend_hourly_cents", price.weekend_hourly_cents),
             ] {
-                p.check((0..=1_000_000).contains(&v), &format!("prices[{i}].{f}"), "must be between 0 and 1000000 cents");
+                p.check(
+                    (0..=1_000_000).contains(&v),
+                    &format!("prices[{i}].{f}"),
+                    "must be between 0 and 1000000 cents",
+                );
             }
             p.check(
                 self.prices.iter().filter(|q| q.customer_type == price.customer_type).count() == 1,

@@ -181,7 +181,9 @@ pub fn quote(
     for l in &lines {
         match vat.iter_mut().find(|v| v.vat_basis_points == l.vat_basis_points) {
             Some(v) => v.base_cents += l.amount_cents,
-            None => vat.push(VatLine { vat_basis_points: l.vat_basis_points, base_cents: l.amount_cents, vat_cents: 0 }),
+            None => {
+                vat.push(VatLine { vat_basis_points: l.vat_basis_points, base_cents: l.amount_cents, vat_cents: 0 })
+            }
         }
     }
     vat.sort_by_key(|v| v.vat_basis_points);

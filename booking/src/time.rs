@@ -31,10 +31,7 @@ pub fn local(ts: Timestamp) -> Zoned {
 /// last Sunday of March) the later offset is used, in the autumn overlap the earlier one: jiff's
 /// "compatible" rule, the same as RFC 5545 and every calendar client.
 pub fn instant(date: Date, time: Time) -> Timestamp {
-    date.to_datetime(time)
-        .to_zoned(BRUSSELS.clone())
-        .expect("civil time within jiff's supported range")
-        .timestamp()
+    date.to_datetime(time).to_zoned(BRUSSELS.clone()).expect("civil time within jiff's supported range").timestamp()
 }
 
 /// A half-open interval `[start, end)` of instants. OSLO: *Periode*.
@@ -182,10 +179,7 @@ mod tests {
         ];
         assert_eq!(
             subtract(&base, &holes),
-            vec![
-                p("2026-01-01T08:00:00Z", "2026-01-01T09:00:00Z"),
-                p("2026-01-01T10:30:00Z", "2026-01-01T11:30:00Z"),
-            ]
+            vec![p("2026-01-01T08:00:00Z", "2026-01-01T09:00:00Z"), p("2026-01-01T10:30:00Z", "2026-01-01T11:30:00Z"),]
         );
     }
 

@@ -56,13 +56,33 @@ async fn seed_demo(store: &Store) -> anyhow::Result<()> {
 
 async fn session_secret(config: &Config, store: &Store) -> anyhow::Result<Vec<u8>> {
     if !config.session_secret.is_empty() {
-        anyhow::ensure!(config.session_secret.expose().len() >= 32, "BALIE_SESSION_SECRET must be at least 32 characters");
+        anyhow::ensure!(
+            config.session_secret.expose().len() >= 32,
+            "BALIE_SESSION_SECRET must be at least 32 characters"
+        );
         return Ok(config.session_secret.expose().as_bytes().to_vec());
     }
     let mut key = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut key);
     let stored = store.setting_or_insert("session_secret", &auth::hex(&key)).await?;
     Ok(stored.into_bytes())
+}
+
+/// Creates a staff account (the `add-staff` command); for production, where no demo accounts exist.
+pub async fn add_staff(config: &Config, email: &str, name: &str, roles: &str, password: &str) -> anyhow::Result<i64> {
+    let roles: Vec<&str> = roles.split(',').map(str::trim).filter(|r| !r.is_empty()).collect();
+    anyhow::ensure!(!roles.is_empty(), "give at least one role: agent, manager, resource-admin");
+    for r in &roles {
+        anyhow::ensure!(auth::Role::parse(r).is_some(), "unknown role {r}: use agent, manager or resource-admin");
+    }
+    anyhow::ensure!(password.chars().count() >= 12, "the password must be at least 12 characters");
+    anyhow::ensure!(email.contains('@') && !name.trim().is_empty(), "give a valid e-mail address and a name");
+    let store = Store::connect(&config.database_url, 1).await?;
+    let pw = password.to_string();
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw)).await??;
+    let id = store.create_staff(email, name.trim(), &hash, &roles, crate::routes::now()).await?;
+    store.close().await;
+    Ok(id)
 }
 
 /// Connects the database, applies migrations, seeds the demo and prepares session keys.
@@ -74,7 +94,10 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         seed_demo(&store).await.context("seeding the demo municipality")?;
     }
     let secret = session_secret(config, &store).await?;
-    anyhow::ensure!(config.session_idle_minutes > 0 && config.session_absolute_hours > 0, "session lifetimes must be positive");
+    anyhow::ensure!(
+        config.session_idle_minutes > 0 && config.session_absolute_hours > 0,
+        "session lifetimes must be positive"
+    );
     anyhow::ensure!(config.hold_ttl_seconds > 0, "BALIE_HOLD_TTL_SECONDS must be positive");
     let sessions = Sessions::new(
         &secret,
@@ -83,24 +106,37 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         config.secure_cookies(),
     );
     let decoy_hash: Arc<str> = tokio::task::spawn_blocking(auth::decoy_hash).await?.into();
-    Ok(AppState { store, sessions: Arc::new(sessions), hold_ttl: SignedDuration::from_secs(config.hold_ttl_seconds), decoy_hash })
+    Ok(AppState {
+        store,
+        sessions: Arc::new(sessions),
+        hold_ttl: SignedDuration::from_secs(config.hold_ttl_seconds),
+        decoy_hash,
+    })
 }
 
 async fn not_found() -> Response {
-    problem(StatusCode::NOT_FOUND, "not-found", "Not found", "There is nothing at this address.".into()).into_response_with(None)
+    problem(StatusCode::NOT_FOUND, "not-found", "Not found", "There is nothing at this address.".into())
+        .into_response_with(None)
 }
 
 async fn method_not_allowed() -> Response {
-    problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "Method not allowed", "This address does not accept that method.".into())
-        .into_response_with(None)
+    problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        "This address does not accept that method.".into(),
+    )
+    .into_response_with(None)
 }
 
 /// The whole application, and the rate limiters whose state the background jobs trim.
 pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
     let api_limiter = http::limiter(Duration::from_secs(1) / config.rate_per_second.max(1) as u32, config.rate_burst);
-    let login_limiter = http::limiter(Duration::from_secs(60) / config.login_per_minute.max(1) as u32, config.login_per_minute as u32);
+    let login_limiter =
+        http::limiter(Duration::from_secs(60) / config.login_per_minute.max(1) as u32, config.login_per_minute as u32);
 
-    let login = OpenApiRouter::new().routes(routes!(session::login)).layer(GovernorLayer { config: login_limiter.clone() });
+    let login =
+        OpenApiRouter::new().routes(routes!(session::login)).layer(GovernorLayer { config: login_limiter.clone() });
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(catalogue::search, catalogue::create))
         .routes(routes!(catalogue::get, catalogue::update, catalogue::retire))
@@ -128,7 +164,10 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
     let openapi_json = openapi.to_pretty_json().expect("OpenAPI document serialises");
 
     let app = api
-        .route("/api/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone()) }))
+        .route(
+            "/api/openapi.json",
+            get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone()) }),
+        )
         .route("/", get(|| async { Html(INDEX_HTML) }))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -137,7 +176,10 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .layer(axum::middleware::from_fn(http::server_timing))
         .layer(axum::middleware::from_fn(http::security_headers))
         .layer(DefaultBodyLimit::max(256 * 1024))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
         .with_state(state);
     (app, vec![api_limiter, login_limiter])
 }
@@ -166,7 +208,8 @@ impl Running {
 
 pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     let state = prepare(&config).await?;
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let (app, limiters) = router(state.clone(), &config);
     let (stop, stopped) = watch::channel(false);
@@ -191,4 +234,3 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()>) -> anyhow
     tracing::info!("stopped");
     Ok(())
 }
-

@@ -122,17 +122,30 @@ impl Sessions {
         let mut jti = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut jti);
         let now = now.as_second();
-        Claims { sub: staff_id, name: name.into(), roles, jti: hex(&jti), iat: now, rat: now, exp: self.expiry(now, now) }
+        Claims {
+            sub: staff_id,
+            name: name.into(),
+            roles,
+            jti: hex(&jti),
+            iat: now,
+            rat: now,
+            exp: self.expiry(now, now),
+        }
     }
 
     /// The renewed claims if `claims` is due for renewal at `now`.
     pub fn renew(&self, claims: &Claims, now: Timestamp) -> Option<Claims> {
         let now = now.as_second();
-        (now - claims.rat >= RENEW_AFTER_SECONDS).then(|| Claims { rat: now, exp: self.expiry(claims.iat, now), ..claims.clone() })
+        (now - claims.rat >= RENEW_AFTER_SECONDS).then(|| Claims {
+            rat: now,
+            exp: self.expiry(claims.iat, now),
+            ..claims.clone()
+        })
     }
 
     pub fn encode(&self, claims: &Claims) -> String {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).expect("HS256 encoding cannot fail")
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .expect("HS256 encoding cannot fail")
     }
 
     pub fn decode(&self, token: &str) -> Option<Claims> {
@@ -201,10 +214,8 @@ impl FromRequestParts<AppState> for Staff {
             return Ok(staff.clone());
         }
         let sessions = &state.sessions;
-        let claims = sessions
-            .token_from(&parts.headers)
-            .and_then(|t| sessions.decode(&t))
-            .ok_or(ApiError::Unauthorized)?;
+        let claims =
+            sessions.token_from(&parts.headers).and_then(|t| sessions.decode(&t)).ok_or(ApiError::Unauthorized)?;
         if state.store.is_session_revoked(&claims.jti).await? {
             return Err(ApiError::Unauthorized);
         }
@@ -240,7 +251,12 @@ mod tests {
     use super::*;
 
     fn sessions() -> Sessions {
-        Sessions::new(b"0123456789abcdef0123456789abcdef", SignedDuration::from_mins(30), SignedDuration::from_hours(10), false)
+        Sessions::new(
+            b"0123456789abcdef0123456789abcdef",
+            SignedDuration::from_mins(30),
+            SignedDuration::from_hours(10),
+            false,
+        )
     }
 
     #[test]

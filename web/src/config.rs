@@ -107,6 +107,25 @@ pub struct Config {
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "BALIE_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Add a staff account and exit. The password is read from BALIE_NEW_STAFF_PASSWORD or,
+    /// when that is unset, from the first line of standard input (never from a flag, which
+    /// would show in the process list and shell history).
+    AddStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: agent, manager, resource-admin.
+        #[arg(long)]
+        roles: String,
+    },
 }
 
 impl Config {

@@ -70,8 +70,7 @@ impl Problem {
     pub fn into_response_with(self, extra: Option<(header::HeaderName, HeaderValue)>) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut resp = (status, axum::Json(self)).into_response();
-        resp.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some((k, v)) = extra {
             resp.headers_mut().insert(k, v);
         }
@@ -85,7 +84,12 @@ impl IntoResponse for ApiError {
         let p = match self {
             ApiError::Booking(BookingError::Invalid(errors)) => Problem {
                 errors,
-                ..problem(S::UNPROCESSABLE_ENTITY, "validation", "Invalid input", "One or more fields are invalid.".into())
+                ..problem(
+                    S::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "Invalid input",
+                    "One or more fields are invalid.".into(),
+                )
             },
             ApiError::BadRequest(errors) => Problem {
                 errors,
@@ -110,15 +114,23 @@ impl IntoResponse for ApiError {
                     .join("; ");
                 Problem {
                     clashes,
-                    ..problem(S::CONFLICT, "conflict", "The period is taken", format!("The period clashes with: {detail}."))
+                    ..problem(
+                        S::CONFLICT,
+                        "conflict",
+                        "The period is taken",
+                        format!("The period clashes with: {detail}."),
+                    )
                 }
             }
             ApiError::Booking(BookingError::State(detail)) => {
                 problem(S::CONFLICT, "state", "Not possible in the current state", detail)
             }
-            ApiError::Unauthorized => {
-                problem(S::UNAUTHORIZED, "unauthorized", "Sign-in required", "Sign in as staff to use this endpoint.".into())
-            }
+            ApiError::Unauthorized => problem(
+                S::UNAUTHORIZED,
+                "unauthorized",
+                "Sign-in required",
+                "Sign in as staff to use this endpoint.".into(),
+            ),
             ApiError::BadCredentials => problem(
                 S::UNAUTHORIZED,
                 "bad-credentials",
@@ -140,7 +152,9 @@ impl IntoResponse for ApiError {
                 "Unsupported media type",
                 "Send the body as application/json.".into(),
             ),
-            ApiError::Booking(e @ (BookingError::Database(_) | BookingError::Migration(_) | BookingError::Corrupt(_))) => {
+            ApiError::Booking(
+                e @ (BookingError::Database(_) | BookingError::Migration(_) | BookingError::Corrupt(_)),
+            ) => {
                 tracing::error!(error = %e, "storage error");
                 internal()
             }

@@ -32,13 +32,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request("body", e.body_text()))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| ApiError::bad_request("body", e.body_text()))?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(Json)
-            .map_err(|e| field_error(e.path(), &e.inner().to_string()))
+        serde_path_to_error::deserialize(de).map(Json).map_err(|e| field_error(e.path(), &e.inner().to_string()))
     }
 }
 
@@ -51,9 +47,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-        serde_path_to_error::deserialize(de)
-            .map(Query)
-            .map_err(|e| field_error(e.path(), &e.inner().to_string()))
+        serde_path_to_error::deserialize(de).map(Query).map_err(|e| field_error(e.path(), &e.inner().to_string()))
     }
 }
 

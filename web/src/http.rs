@@ -58,7 +58,8 @@ pub async fn server_timing(req: Request, next: Next) -> Response {
 pub async fn access_log(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "(unmatched)".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "(unmatched)".into());
     let resp = next.run(req).await;
     tracing::info!(
         target: "balie::access",

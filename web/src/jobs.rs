@@ -19,7 +19,11 @@ async fn every(period: Duration, mut shutdown: watch::Receiver<bool>, mut work: 
     }
 }
 
-pub fn spawn(store: Store, limiters: Vec<Limiter>, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+pub fn spawn(
+    store: Store,
+    limiters: Vec<Limiter>,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let holds = {
         let store = store.clone();
         every(Duration::from_secs(15), shutdown.clone(), move || {

@@ -13,6 +13,19 @@ async fn main() -> anyhow::Result<()> {
         LogFormat::Json => logs.json().init(),
         LogFormat::Text => logs.init(),
     }
+    if let Some(balie_web::config::Command::AddStaff { email, name, roles }) = &config.command {
+        let password = match std::env::var("BALIE_NEW_STAFF_PASSWORD") {
+            Ok(p) => p,
+            Err(_) => {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_string()
+            }
+        };
+        let id = balie_web::app::add_staff(&config, email, name, roles, &password).await?;
+        println!("staff account {id} created for {email}");
+        return Ok(());
+    }
     tracing::info!(?config, "starting balie {}", env!("CARGO_PKG_VERSION"));
     balie_web::serve(config, shutdown_signal()).await
 }

@@ -71,7 +71,9 @@ impl Store {
                     problems.push(FieldError::new("part_of", "is itself part of a hall; halls have one level of parts"))
                 }
                 Ok(hall) if hall.retired => problems.push(FieldError::new("part_of", "is retired")),
-                Ok(_) if Some(parent) == own_id => problems.push(FieldError::new("part_of", "cannot be the resource itself")),
+                Ok(_) if Some(parent) == own_id => {
+                    problems.push(FieldError::new("part_of", "cannot be the resource itself"))
+                }
                 Ok(_) => {}
                 Err(Error::NotFound { .. }) => problems.push(FieldError::new("part_of", "no such resource")),
                 Err(e) => return Err(e),
@@ -144,7 +146,8 @@ impl Store {
     }
 
     pub async fn services(&self) -> Result<Vec<ExtraService>> {
-        let rows = sqlx::query("SELECT spec, retired_at FROM extra_services ORDER BY code").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("SELECT spec, retired_at FROM extra_services ORDER BY code").fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| {
                 let mut s: ExtraService = json(row, "spec")?;
@@ -172,13 +175,15 @@ impl Store {
     }
 
     pub async fn booking_windows(&self) -> Result<Vec<BookingWindow>> {
-        let rows = sqlx::query("SELECT customer_type, max_days_ahead FROM booking_windows").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("SELECT customer_type, max_days_ahead FROM booking_windows").fetch_all(&self.pool).await?;
         let mut out: Vec<BookingWindow> = rows
             .iter()
             .map(|row| {
                 let ct: String = row.try_get(0)?;
                 Ok(BookingWindow {
-                    customer_type: CustomerType::parse(&ct).ok_or_else(|| Error::Corrupt(format!("customer type {ct}")))?,
+                    customer_type: CustomerType::parse(&ct)
+                        .ok_or_else(|| Error::Corrupt(format!("customer type {ct}")))?,
                     max_days_ahead: row.try_get(1)?,
                 })
             })

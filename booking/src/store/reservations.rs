@@ -294,3 +294,24 @@ impl Store {
         Ok(done.rows_affected())
     }
 }
+
+impl Store {
+    /// Integrity check: pairs of live reservations (confirmed, or held) whose blocked intervals
+    /// overlap on the same resource or on a hall and one of its parts. Must always be 0; the
+    /// benchmarks and the race tests report it, and operators may run it at any time.
+    pub async fn double_bookings(&self) -> Result<i64> {
+        let live = "status IN ('confirmed', 'hold')";
+        let sql = format!(
+            "SELECT \
+               (SELECT COUNT(*) FROM reservations a JOIN reservations b \
+                  ON a.resource_id = b.resource_id AND a.id < b.id \
+                 AND a.blocked_start < b.blocked_end AND b.blocked_start < a.blocked_end \
+                WHERE a.{live} AND b.{live}) \
+             + (SELECT COUNT(*) FROM reservations a JOIN resources part ON part.id = a.resource_id \
+                JOIN reservations b ON b.resource_id = part.parent_id \
+                 AND a.blocked_start < b.blocked_end AND b.blocked_start < a.blocked_end \
+                WHERE a.{live} AND b.{live})"
+        );
+        Ok(sqlx::query(&sql).fetch_one(&self.pool).await?.try_get(0)?)
+    }
+}

@@ -14,7 +14,12 @@ use crate::time::Period;
 
 impl Store {
     /// Books a weekly series as confirmed reservations (associations are invoiced per season).
-    pub async fn book_series(&self, req: &SeriesRequest, created_by: Option<i64>, now: Timestamp) -> Result<SeriesReport> {
+    pub async fn book_series(
+        &self,
+        req: &SeriesRequest,
+        created_by: Option<i64>,
+        now: Timestamp,
+    ) -> Result<SeriesReport> {
         let occurrences = req.occurrences()?;
         let resource = self.resource(req.resource_id).await?;
         let services = self.services().await?;
@@ -25,23 +30,38 @@ impl Store {
         };
         // Price the first occurrence up front so a bad customer type or service fails the request
         // as a whole instead of every occurrence one by one.
-        pricing::quote(&resource, &services, req.customer.customer_type, occurrences[0].1, req.attendees, &req.services)?;
+        pricing::quote(
+            &resource,
+            &services,
+            req.customer.customer_type,
+            occurrences[0].1,
+            req.attendees,
+            &req.services,
+        )?;
 
         let mut tx = self.pool.begin().await?;
         self.lock_hall(&mut tx, &resource).await?;
         let blockers = self.blockers_in(&mut tx, &resource, span, now).await?;
-        let series_id: i64 =
-            sqlx::query("INSERT INTO series (resource_id, request, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-                .bind(resource.id)
-                .bind(to_json(req))
-                .bind(created_by)
-                .bind(secs(now))
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
+        let series_id: i64 = sqlx::query(
+            "INSERT INTO series (resource_id, request, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(resource.id)
+        .bind(to_json(req))
+        .bind(created_by)
+        .bind(secs(now))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
         let mut report = Vec::with_capacity(occurrences.len());
         for (date, period) in occurrences {
-            let mut occ = Occurrence { date, period, status: OccurrenceStatus::Booked, reservation_id: None, clashes: vec![], reason: None };
+            let mut occ = Occurrence {
+                date,
+                period,
+                status: OccurrenceStatus::Booked,
+                reservation_id: None,
+                clashes: vec![],
+                reason: None,
+            };
             let checked = check_bookable(&resource, period, &blockers, limits).and_then(|()| {
                 pricing::quote(&resource, &services, req.customer.customer_type, period, req.attendees, &req.services)
             });
@@ -88,7 +108,8 @@ impl Store {
 
     /// Cancels the occurrences of a series that start at or after `from` (the rest of a season).
     pub async fn cancel_series_from(&self, series_id: i64, from: Timestamp, now: Timestamp) -> Result<u64> {
-        let exists = sqlx::query("SELECT id FROM series WHERE id = $1").bind(series_id).fetch_optional(&self.pool).await?;
+        let exists =
+            sqlx::query("SELECT id FROM series WHERE id = $1").bind(series_id).fetch_optional(&self.pool).await?;
         if exists.is_none() {
             return Err(Error::not_found("series", series_id));
         }

@@ -36,7 +36,14 @@ fn staff_from_row(r: &AnyRow) -> Result<StaffRecord> {
 const COLUMNS: &str = "id, email, name, password_hash, roles, failed_logins, locked_until";
 
 impl Store {
-    pub async fn create_staff(&self, email: &str, name: &str, password_hash: &str, roles: &[&str], now: Timestamp) -> Result<i64> {
+    pub async fn create_staff(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+        roles: &[&str],
+        now: Timestamp,
+    ) -> Result<i64> {
         let id = sqlx::query("INSERT INTO staff (email, name, password_hash, roles, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(email.to_lowercase())
             .bind(name)
@@ -63,7 +70,10 @@ impl Store {
     }
 
     pub async fn staff_by_id(&self, id: i64) -> Result<Option<StaffRecord>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM staff WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM staff WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(staff_from_row).transpose()
     }
 
@@ -82,7 +92,10 @@ impl Store {
     }
 
     pub async fn record_login(&self, id: i64) -> Result<()> {
-        sqlx::query("UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1").bind(id).execute(&self.pool).await?;
+        sqlx::query("UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -96,11 +109,19 @@ impl Store {
     }
 
     pub async fn is_session_revoked(&self, jti: &str) -> Result<bool> {
-        Ok(sqlx::query("SELECT 1 FROM revoked_sessions WHERE jti = $1").bind(jti).fetch_optional(&self.pool).await?.is_some())
+        Ok(sqlx::query("SELECT 1 FROM revoked_sessions WHERE jti = $1")
+            .bind(jti)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
     }
 
     /// Forgets revocations of tokens that have expired anyway.
     pub async fn purge_revoked_sessions(&self, now: Timestamp) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM revoked_sessions WHERE expires_at <= $1").bind(secs(now)).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::query("DELETE FROM revoked_sessions WHERE expires_at <= $1")
+            .bind(secs(now))
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 }

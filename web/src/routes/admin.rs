@@ -60,7 +60,8 @@ pub async fn put_booking_window(
     Json(body): Json<WindowDays>,
 ) -> ApiResult<axum::Json<BookingWindow>> {
     staff.require(&[Role::ResourceAdmin])?;
-    let customer_type = CustomerType::parse(&customer_type).ok_or_else(|| ApiError::invalid("customer_type", "unknown customer type"))?;
+    let customer_type = CustomerType::parse(&customer_type)
+        .ok_or_else(|| ApiError::invalid("customer_type", "unknown customer type"))?;
     let w = BookingWindow { customer_type, max_days_ahead: body.max_days_ahead };
     Ok(axum::Json(state.store.put_booking_window(&w, now()).await?))
 }
@@ -75,7 +76,11 @@ pub struct NewMaintenance {
 /// Maintenance blocks of a resource.
 #[utoipa::path(get, path = "/api/v1/infrastructuur/{id}/onderhoud", tag = "catalogue",
     responses((status = 200, body = Vec<MaintenanceBlock>), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn maintenance(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<axum::Json<Vec<MaintenanceBlock>>> {
+pub async fn maintenance(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Vec<MaintenanceBlock>>> {
     staff.require(&[Role::ResourceAdmin, Role::Agent])?;
     state.store.resource(id).await?;
     Ok(axum::Json(state.store.maintenance(id).await?))
@@ -100,7 +105,11 @@ pub async fn add_maintenance(
 /// Lift a maintenance block (resource admin).
 #[utoipa::path(delete, path = "/api/v1/onderhoud/{id}", tag = "catalogue",
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn remove_maintenance(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+pub async fn remove_maintenance(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
     staff.require(&[Role::ResourceAdmin])?;
     state.store.remove_maintenance(id).await?;
     Ok(StatusCode::NO_CONTENT)

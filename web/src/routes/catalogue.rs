@@ -67,7 +67,10 @@ async fn limits_for(store: &Store, customer: Option<CustomerType>) -> ApiResult<
 #[utoipa::path(get, path = "/api/v1/infrastructuur", tag = "catalogue", params(SearchParams),
     responses((status = 200, body = Page<Resource>), (status = 400, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn search(State(state): State<AppState>, Query(p): Query<SearchParams>) -> ApiResult<axum::Json<Page<Resource>>> {
+pub async fn search(
+    State(state): State<AppState>,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<axum::Json<Page<Resource>>> {
     let page = p.page.unwrap_or(1);
     let per_page = p.per_page.unwrap_or(20);
     if page == 0 {
@@ -80,7 +83,9 @@ pub async fn search(State(state): State<AppState>, Query(p): Query<SearchParams>
         return Err(ApiError::invalid("q", "must be at most 100 characters"));
     }
     let free = match (p.free_from, p.free_until) {
-        (Some(from), Some(until)) => Some(Period::new(from, until).map_err(|_| ApiError::invalid("free_until", "must be after free_from"))?),
+        (Some(from), Some(until)) => {
+            Some(Period::new(from, until).map_err(|_| ApiError::invalid("free_until", "must be after free_from"))?)
+        }
         (None, None) => None,
         (Some(_), None) => return Err(ApiError::invalid("free_until", "is required with free_from")),
         (None, Some(_)) => return Err(ApiError::invalid("free_from", "is required with free_until")),
@@ -122,18 +127,28 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResul
     responses((status = 201, body = Resource), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create(State(state): State<AppState>, staff: Staff, Json(spec): Json<ResourceSpec>) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    Json(spec): Json<ResourceSpec>,
+) -> ApiResult<Response> {
     staff.require(&[Role::ResourceAdmin])?;
     let r = state.store.create_resource(&spec, now()).await?;
     tracing::info!(staff_id = staff.id(), resource_id = r.id, "resource created");
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/infrastructuur/{}", r.id))], axum::Json(r)).into_response())
+    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/infrastructuur/{}", r.id))], axum::Json(r))
+        .into_response())
 }
 
 /// Replace a resource's description, prices and hours (resource admin).
 #[utoipa::path(put, path = "/api/v1/infrastructuur/{id}", tag = "catalogue", request_body = ResourceSpec,
     responses((status = 200, body = Resource), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>, Json(spec): Json<ResourceSpec>) -> ApiResult<axum::Json<Resource>> {
+pub async fn update(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+    Json(spec): Json<ResourceSpec>,
+) -> ApiResult<axum::Json<Resource>> {
     staff.require(&[Role::ResourceAdmin])?;
     let r = state.store.update_resource(id, &spec, now()).await?;
     tracing::info!(staff_id = staff.id(), resource_id = id, "resource updated");
@@ -143,7 +158,11 @@ pub async fn update(State(state): State<AppState>, staff: Staff, Path(id): Path<
 /// Retire a resource: it can no longer be booked; its history stays (resource admin).
 #[utoipa::path(delete, path = "/api/v1/infrastructuur/{id}", tag = "catalogue",
     responses((status = 200, body = Resource), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn retire(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<axum::Json<Resource>> {
+pub async fn retire(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Resource>> {
     staff.require(&[Role::ResourceAdmin])?;
     let r = state.store.retire_resource(id, now()).await?;
     tracing::info!(staff_id = staff.id(), resource_id = id, "resource retired");

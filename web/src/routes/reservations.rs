@@ -40,7 +40,13 @@ pub async fn quote(State(state): State<AppState>, Json(q): Json<QuoteRequest>) -
     let request = ReservationRequest {
         resource_id: q.resource_id,
         period: q.period,
-        customer: Customer { customer_type: q.customer_type, name: String::new(), email: String::new(), phone: None, organisation: None },
+        customer: Customer {
+            customer_type: q.customer_type,
+            name: String::new(),
+            email: String::new(),
+            phone: None,
+            organisation: None,
+        },
         attendees: q.attendees,
         services: q.services,
         purpose: String::new(),
@@ -55,11 +61,16 @@ pub async fn quote(State(state): State<AppState>, Json(q): Json<QuoteRequest>) -
               (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "the period is taken; `clashes` names what it clashes with", body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn hold(State(state): State<AppState>, staff: Staff, Json(req): Json<ReservationRequest>) -> ApiResult<Response> {
+pub async fn hold(
+    State(state): State<AppState>,
+    staff: Staff,
+    Json(req): Json<ReservationRequest>,
+) -> ApiResult<Response> {
     staff.require(BOOKERS)?;
     let r = state.store.hold(&req, Some(staff.id()), now(), state.hold_ttl).await?;
     tracing::info!(staff_id = staff.id(), reservation_id = r.id, resource_id = r.resource_id, "hold placed");
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/reservaties/{}", r.id))], axum::Json(r)).into_response())
+    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/reservaties/{}", r.id))], axum::Json(r))
+        .into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -78,7 +89,11 @@ pub struct ListParams {
 /// Reservations overlapping a window (at most 1000).
 #[utoipa::path(get, path = "/api/v1/reservaties", tag = "reservations", params(ListParams),
     responses((status = 200, body = Vec<Reservation>), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<ListParams>) -> ApiResult<axum::Json<Vec<Reservation>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(p): Query<ListParams>,
+) -> ApiResult<axum::Json<Vec<Reservation>>> {
     staff.require(BOOKERS)?;
     let window = match (p.from, p.until) {
         (None, None) => None,
@@ -94,7 +109,11 @@ pub async fn list(State(state): State<AppState>, staff: Staff, Query(p): Query<L
 
 #[utoipa::path(get, path = "/api/v1/reservaties/{id}", tag = "reservations",
     responses((status = 200, body = Reservation), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<axum::Json<Reservation>> {
+pub async fn get(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Reservation>> {
     staff.require(BOOKERS)?;
     Ok(axum::Json(state.store.reservation(id).await?))
 }
@@ -103,7 +122,11 @@ pub async fn get(State(state): State<AppState>, staff: Staff, Path(id): Path<i64
 #[utoipa::path(post, path = "/api/v1/reservaties/{id}/bevestiging", tag = "reservations",
     responses((status = 200, body = Reservation), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "the hold expired or the reservation was cancelled", body = Problem, content_type = "application/problem+json")))]
-pub async fn confirm(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<axum::Json<Reservation>> {
+pub async fn confirm(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Reservation>> {
     staff.require(BOOKERS)?;
     let r = state.store.confirm(id, now()).await?;
     tracing::info!(staff_id = staff.id(), reservation_id = id, "reservation confirmed");
@@ -114,7 +137,11 @@ pub async fn confirm(State(state): State<AppState>, staff: Staff, Path(id): Path
 #[utoipa::path(post, path = "/api/v1/reservaties/{id}/annulering", tag = "reservations",
     responses((status = 200, body = Reservation), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
-pub async fn cancel(State(state): State<AppState>, staff: Staff, Path(id): Path<i64>) -> ApiResult<axum::Json<Reservation>> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<Reservation>> {
     staff.require(BOOKERS)?;
     let r = state.store.cancel(id, now()).await?;
     tracing::info!(staff_id = staff.id(), reservation_id = id, "reservation cancelled");

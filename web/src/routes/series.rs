@@ -22,8 +22,18 @@ use crate::state::AppState;
 pub async fn book(State(state): State<AppState>, staff: Staff, Json(req): Json<SeriesRequest>) -> ApiResult<Response> {
     staff.require(&[Role::ResourceAdmin])?;
     let report = state.store.book_series(&req, Some(staff.id()), now()).await?;
-    tracing::info!(staff_id = staff.id(), series_id = report.series_id, booked = report.booked, not_booked = report.not_booked, "series booked");
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/reservaties?series_id={}", report.series_id))], axum::Json(report))
+    tracing::info!(
+        staff_id = staff.id(),
+        series_id = report.series_id,
+        booked = report.booked,
+        not_booked = report.not_booked,
+        "series booked"
+    );
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/reservaties?series_id={}", report.series_id))],
+        axum::Json(report),
+    )
         .into_response())
 }
 
