@@ -12,4 +12,5 @@ both!(fifty_way_race_books_exactly_one_per_conflicting_set, async |app: &TestApp
     // And the database agrees: no two live reservations on related resources overlap.
     let all = app.store().reservations(&Default::default()).await.unwrap();
     assert_eq!(all.len(), sets.len());
+    assert_eq!(app.store().double_bookings().await.unwrap(), 0);
 });

@@ -144,6 +144,11 @@ impl TestApp {
         &self.running.state.store
     }
 
+    /// The URL of this app's database, for benchmarks that read its statistics.
+    pub fn database_url(&self) -> &str {
+        &self.db.url
+    }
+
     pub async fn stop(self) {
         self.running.stop().await.expect("clean shutdown");
         self.db.drop_now().await;
