@@ -113,7 +113,7 @@ pub fn check_bookable(resource: &Resource, period: Period, blockers: &[Blocker],
     if !period.is_aligned() {
         return Err(FieldError::new("period", "start and end must fall on a quarter hour").into());
     }
-    if period.minutes() > 72 * 60 {
+    if period.minutes() > MAX_RESERVATION_MINUTES {
         return Err(FieldError::new("period", "may last at most 72 hours").into());
     }
     if period.start < limits.now {
@@ -143,6 +143,13 @@ pub fn check_bookable(resource: &Resource, period: Period, blockers: &[Blocker],
         Err(Error::Conflict(clashes))
     }
 }
+
+/// Longest reservation, and longest set-up or clean-up buffer (see `ResourceSpec::validate`).
+pub const MAX_RESERVATION_MINUTES: i64 = 72 * 60;
+pub const MAX_BUFFER_MINUTES: i64 = 240;
+/// Longest blocked interval any reservation can have; the schema enforces it with a CHECK, and
+/// the store relies on it to bound its index range scans.
+pub const MAX_BLOCKED_MINUTES: i64 = MAX_RESERVATION_MINUTES + 2 * MAX_BUFFER_MINUTES;
 
 /// A busy interval as shown to people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

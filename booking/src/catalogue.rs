@@ -225,7 +225,7 @@ impl ResourceSpec {
             [("buffer_before_minutes", self.buffer_before_minutes), ("buffer_after_minutes", self.buffer_after_minutes)]
         {
             p.check(
-                (0..=240).contains(&v) && v % GRANULARITY_MINUTES == 0,
+                (0..=crate::availability::MAX_BUFFER_MINUTES).contains(&v) && v % GRANULARITY_MINUTES == 0,
                 field,
                 "must be a multiple of 15 between 0 and 240",
             );

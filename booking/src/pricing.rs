@@ -107,7 +107,7 @@ pub fn quote(
     let price = resource.price_for(customer);
     p.check(price.is_some(), "customer_type", "may not book this resource");
     p.check(period.is_aligned(), "period", "start and end must fall on a quarter hour");
-    p.check(period.minutes() <= 72 * 60, "period", "may last at most 72 hours");
+    p.check(period.minutes() <= crate::availability::MAX_RESERVATION_MINUTES, "period", "may last at most 72 hours");
     p.check(
         (1..=resource.spec.capacity).contains(&attendees),
         "attendees",

@@ -15,6 +15,7 @@
 //! write lock before anything is read, so the check that follows sees every committed booking.
 //! The check itself is the pure [`crate::availability::check_bookable`].
 
+mod cache;
 mod catalogue;
 mod reservations;
 mod seed;
@@ -30,6 +31,7 @@ use sqlx::{AnyPool, Executor, Row};
 
 use crate::error::{Error, Result};
 
+pub use cache::{Catalogue, CATALOGUE_TTL};
 pub use catalogue::MaintenanceBlock;
 pub use reservations::ReservationFilter;
 pub use staff::StaffRecord;
@@ -59,6 +61,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    catalogue_cache: std::sync::Arc<cache::Snapshot<Catalogue>>,
+    revoked_cache: std::sync::Arc<cache::Snapshot<std::collections::HashSet<String>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -93,7 +97,7 @@ impl Store {
             })
             .connect(url)
             .await?;
-        let store = Store { pool, backend };
+        let store = Store { pool, backend, catalogue_cache: Default::default(), revoked_cache: Default::default() };
         store.migrate().await?;
         Ok(store)
     }

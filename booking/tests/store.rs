@@ -496,10 +496,7 @@ async fn booking_windows_depend_on_the_customer_type(store: Store) {
     let too_far = request(court, on(366), CustomerType::RecognisedAssociation);
     expect_invalid(store.hold(&too_far, None, now(), ttl()).await, "period.end");
     // A company only 90 days.
-    expect_invalid(
-        store.hold(&request(court, on(100), CustomerType::Company), None, now(), ttl()).await,
-        "period.end",
-    );
+    expect_invalid(store.hold(&request(court, on(100), CustomerType::Company), None, now(), ttl()).await, "period.end");
 
     // Windows are configuration: widening the residents' window lets them book further ahead.
     store

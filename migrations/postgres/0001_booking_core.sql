@@ -73,7 +73,9 @@ CREATE TABLE reservations (
     updated_at       BIGINT NOT NULL,
     cancelled_at     BIGINT,
     CHECK (ends_at > starts_at),
-    CHECK (blocked_start <= starts_at AND blocked_end >= ends_at)
+    CHECK (blocked_start <= starts_at AND blocked_end >= ends_at),
+    -- 72 h plus two 4 h buffers: the store bounds its index scans by this (MAX_BLOCKED_MINUTES).
+    CHECK (blocked_end - blocked_start <= 288000)
 );
 CREATE INDEX reservations_resource_time ON reservations (resource_id, blocked_start);
 CREATE INDEX reservations_holds ON reservations (hold_expires_at) WHERE status = 'hold';

@@ -63,8 +63,9 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://balie.db?mode=rwc")]
     pub database_url: String,
 
-    /// Maximum database connections in the pool.
-    #[arg(long, env = "BALIE_DB_CONNECTIONS", default_value_t = 16)]
+    /// Maximum database connections in the pool. More is not faster: past a few per database
+    /// core, connections queue on the hall locks and the CPU (see docs/benchmarks.md).
+    #[arg(long, env = "BALIE_DB_CONNECTIONS", default_value_t = 8)]
     pub db_connections: u32,
 
     /// The URL people use to reach balie; `https://` turns on Secure, `__Host-` session cookies.

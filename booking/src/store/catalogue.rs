@@ -33,6 +33,34 @@ fn resource_from_row(row: &AnyRow) -> Result<Resource> {
 impl Store {
     /// The whole catalogue, retired resources included, with each hall's parts filled in.
     pub async fn resources(&self) -> Result<Vec<Resource>> {
+        Ok(self.catalogue().await?.resources.clone())
+    }
+
+    pub async fn resource(&self, id: i64) -> Result<Resource> {
+        self.catalogue()
+            .await?
+            .resources
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .ok_or_else(|| Error::not_found("resource", id))
+    }
+
+    pub async fn services(&self) -> Result<Vec<ExtraService>> {
+        Ok(self.catalogue().await?.services.clone())
+    }
+
+    pub async fn booking_windows(&self) -> Result<Vec<BookingWindow>> {
+        Ok(self.catalogue().await?.windows.clone())
+    }
+
+    /// Days ahead this customer type may book; without a configured window, the 366-day maximum.
+    pub async fn booking_window(&self, customer: CustomerType) -> Result<i64> {
+        let catalogue = self.catalogue().await?;
+        Ok(catalogue.windows.iter().find(|w| w.customer_type == customer).map(|w| w.max_days_ahead).unwrap_or(366))
+    }
+
+    pub(crate) async fn load_resources(&self) -> Result<Vec<Resource>> {
         let rows = sqlx::query("SELECT id, parent_id, spec, retired_at FROM resources ORDER BY id")
             .fetch_all(&self.pool)
             .await?;
@@ -42,23 +70,6 @@ impl Store {
             r.parts = links.iter().filter(|(p, _)| *p == r.id).map(|(_, c)| *c).collect();
         }
         Ok(all)
-    }
-
-    pub async fn resource(&self, id: i64) -> Result<Resource> {
-        let row = sqlx::query("SELECT id, parent_id, spec, retired_at FROM resources WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| Error::not_found("resource", id))?;
-        let mut r = resource_from_row(&row)?;
-        r.parts = sqlx::query("SELECT id FROM resources WHERE parent_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| row.get::<i64, _>(0))
-            .collect();
-        Ok(r)
     }
 
     /// Checks the rules that need the rest of the catalogue: the hall exists and is not itself a
@@ -111,6 +122,7 @@ impl Store {
         .await
         .map_err(|e| if is_unique_violation(&e) { Error::invalid("code", "is already used") } else { e.into() })?
         .try_get(0)?;
+        self.invalidate_catalogue();
         self.resource(id).await
     }
 
@@ -131,6 +143,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .map_err(|e| if is_unique_violation(&e) { Error::invalid("code", "is already used") } else { e.into() })?;
+        self.invalidate_catalogue();
         self.resource(id).await
     }
 
@@ -142,10 +155,11 @@ impl Store {
             .bind(id)
             .execute(&self.pool)
             .await?;
+        self.invalidate_catalogue();
         self.resource(id).await
     }
 
-    pub async fn services(&self) -> Result<Vec<ExtraService>> {
+    pub(crate) async fn load_services(&self) -> Result<Vec<ExtraService>> {
         let rows =
             sqlx::query("SELECT spec, retired_at FROM extra_services ORDER BY code").fetch_all(&self.pool).await?;
         rows.iter()
@@ -171,10 +185,11 @@ impl Store {
         .bind(secs(now))
         .execute(&self.pool)
         .await?;
+        self.invalidate_catalogue();
         Ok(service.clone())
     }
 
-    pub async fn booking_windows(&self) -> Result<Vec<BookingWindow>> {
+    pub(crate) async fn load_booking_windows(&self) -> Result<Vec<BookingWindow>> {
         let rows =
             sqlx::query("SELECT customer_type, max_days_ahead FROM booking_windows").fetch_all(&self.pool).await?;
         let mut out: Vec<BookingWindow> = rows
@@ -192,15 +207,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Days ahead this customer type may book; without a configured window, the 366-day maximum.
-    pub async fn booking_window(&self, customer: CustomerType) -> Result<i64> {
-        let row = sqlx::query("SELECT max_days_ahead FROM booking_windows WHERE customer_type = $1")
-            .bind(customer.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.get::<i64, _>(0)).unwrap_or(366))
-    }
-
     pub async fn put_booking_window(&self, w: &BookingWindow, now: Timestamp) -> Result<BookingWindow> {
         w.validate()?;
         sqlx::query(
@@ -212,6 +218,7 @@ impl Store {
         .bind(secs(now))
         .execute(&self.pool)
         .await?;
+        self.invalidate_catalogue();
         Ok(*w)
     }
 
