@@ -9,10 +9,11 @@
 //! differ (connection pragmas, migrations) the code branches on [`Backend`].
 //!
 //! # No double booking
-//! Every transaction that creates reservations first bumps `lock_version` of the *root* resource
-//! (the hall, or the resource itself when it is not part of a hall). On PostgreSQL that row lock
-//! serialises all bookings of a hall and its parts; on SQLite the write takes the database's
-//! write lock before anything is read, so the check that follows sees every committed booking.
+//! Every transaction that creates reservations begins by taking a lock before it reads anything
+//! ([`Store::begin_locked`]): on PostgreSQL it bumps `lock_version` of the *root* resource (the
+//! hall, or the resource itself when it is not part of a hall), a row lock that serialises all
+//! bookings of a hall and its parts; on SQLite `BEGIN IMMEDIATE` takes the database's write lock.
+//! Under either lock, the check that follows sees every committed booking.
 //! The check itself is the pure [`crate::availability::check_bookable`].
 
 mod cache;

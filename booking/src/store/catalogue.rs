@@ -236,8 +236,7 @@ impl Store {
             return Err(Error::invalid("reason", "must be 1–500 characters"));
         }
         let resource = self.resource(resource_id).await?;
-        let mut tx = self.pool.begin().await?;
-        self.lock_hall(&mut tx, &resource).await?;
+        let mut tx = self.begin_locked(&resource).await?;
         let blockers = self.blockers_in(&mut tx, &resource, period, now).await?;
         let clashes: Vec<_> = blockers
             .iter()

@@ -57,14 +57,20 @@ pub struct ReservationFilter {
 }
 
 impl Store {
-    /// Takes the lock that serialises bookings of `resource`'s hall (see the module docs).
-    pub(crate) async fn lock_hall(&self, conn: &mut AnyConnection, resource: &Resource) -> Result<()> {
-        let root = resource.spec.part_of.unwrap_or(resource.id);
-        sqlx::query("UPDATE resources SET lock_version = lock_version + 1 WHERE id = $1")
-            .bind(root)
-            .execute(conn)
-            .await?;
-        Ok(())
+    /// Begins a transaction holding the lock that serialises bookings of `resource`'s hall (see
+    /// the module docs), in the same round trip as BEGIN: on PostgreSQL a row lock on the hall,
+    /// on SQLite the database's write lock (`BEGIN IMMEDIATE`), taken before anything is read.
+    pub(crate) async fn begin_locked(&self, resource: &Resource) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        let root: i64 = resource.spec.part_of.unwrap_or(resource.id);
+        let begin = match self.backend {
+            // `root` is an integer, so formatting it into the statement is safe; BEGIN with a
+            // custom statement goes as one simple query, which cannot carry parameters.
+            super::Backend::Postgres => {
+                format!("BEGIN; UPDATE resources SET lock_version = lock_version + 1 WHERE id = {root}")
+            }
+            super::Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
+        };
+        Ok(self.pool.begin_with(begin).await?)
     }
 
     /// Everything that blocks `resource` around `window`: live reservations and holds on it, its
@@ -190,8 +196,7 @@ impl Store {
         request.validate()?;
         let (resource, quote) = self.quote(request).await?;
         let limits = self.limits(request.customer.customer_type, now).await?;
-        let mut tx = self.pool.begin().await?;
-        self.lock_hall(&mut tx, &resource).await?;
+        let mut tx = self.begin_locked(&resource).await?;
         let blockers = self.blockers_in(&mut tx, &resource, request.period, now).await?;
         check_bookable(&resource, request.period, &blockers, limits)?;
         // Stored in whole seconds; the returned reservation says exactly what is stored.

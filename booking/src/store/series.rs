@@ -39,8 +39,7 @@ impl Store {
             &req.services,
         )?;
 
-        let mut tx = self.pool.begin().await?;
-        self.lock_hall(&mut tx, &resource).await?;
+        let mut tx = self.begin_locked(&resource).await?;
         let blockers = self.blockers_in(&mut tx, &resource, span, now).await?;
         let series_id: i64 = sqlx::query(
             "INSERT INTO series (resource_id, request, created_by, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
