@@ -9,7 +9,13 @@ both!(health_readiness_and_openapi_are_served, async |app: &TestApp| {
     let doc = app.get("/api/openapi.json").await;
     assert_eq!(doc.status, 200);
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc.body["openapi"]);
-    for path in ["/api/v1/infrastructuur", "/api/v1/infrastructuur/{id}/beschikbaarheid", "/api/v1/reservaties", "/api/v1/reeksen", "/api/v1/sessie"] {
+    for path in [
+        "/api/v1/infrastructuur",
+        "/api/v1/infrastructuur/{id}/beschikbaarheid",
+        "/api/v1/reservaties",
+        "/api/v1/reeksen",
+        "/api/v1/sessie",
+    ] {
         assert!(doc.body["paths"][path].is_object(), "OpenAPI lacks {path}");
     }
     assert!(doc.body["components"]["schemas"]["Problem"].is_object());
@@ -108,7 +114,8 @@ fn spec_of(resource: &Value) -> Value {
 }
 
 both!(sign_in_sets_a_strict_http_only_cookie_and_logout_revokes_it, async |app: &TestApp| {
-    let r = app.post("/api/v1/sessie", &json!({"email": "agent@lindeveld.example", "password": "demo-agent-balie"})).await;
+    let r =
+        app.post("/api/v1/sessie", &json!({"email": "agent@lindeveld.example", "password": "demo-agent-balie"})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let cookie = r.header("set-cookie").unwrap().to_string();
     assert!(cookie.starts_with("balie_session="), "{cookie}");
@@ -131,7 +138,9 @@ both!(repeated_wrong_passwords_lock_the_account, async |app: &TestApp| {
         let r = app.post("/api/v1/sessie", &wrong).await;
         r.problem(401);
     }
-    let r = app.post("/api/v1/sessie", &json!({"email": "beheer@lindeveld.example", "password": "demo-beheer-balie"})).await;
+    let r = app
+        .post("/api/v1/sessie", &json!({"email": "beheer@lindeveld.example", "password": "demo-beheer-balie"}))
+        .await;
     r.problem(429);
     assert_eq!(r.body["type"], "/problems/account-locked");
     // An unknown address answers exactly like a wrong password.
@@ -141,16 +150,23 @@ both!(repeated_wrong_passwords_lock_the_account, async |app: &TestApp| {
 });
 
 both!(search_filters_sort_and_paginate, async |app: &TestApp| {
-    let names = |r: &Value| -> Vec<String> { r["items"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap().to_string()).collect() };
+    let names = |r: &Value| -> Vec<String> {
+        r["items"].as_array().unwrap().iter().map(|i| i["code"].as_str().unwrap().to_string()).collect()
+    };
     let all = app.get("/api/v1/infrastructuur?per_page=100").await;
     assert_eq!(all.status, 200);
     assert!(all.body["total"].as_u64().unwrap() >= 16);
     let big = app.get("/api/v1/infrastructuur?min_capacity=150&sort=capacity_desc").await;
-    let caps: Vec<i64> = big.body["items"].as_array().unwrap().iter().map(|i| i["capacity"].as_i64().unwrap()).collect();
+    let caps: Vec<i64> =
+        big.body["items"].as_array().unwrap().iter().map(|i| i["capacity"].as_i64().unwrap()).collect();
     assert!(!caps.is_empty() && caps.iter().all(|&c| c >= 150) && caps.windows(2).all(|w| w[0] >= w[1]), "{caps:?}");
-    let r = app.get("/api/v1/infrastructuur?wheelchair_accessible=true&equipment=kitchen,sound_system&per_page=100").await;
+    let r =
+        app.get("/api/v1/infrastructuur?wheelchair_accessible=true&equipment=kitchen,sound_system&per_page=100").await;
     let found = names(&r.body);
-    assert!(found.contains(&"feestzaal-het-anker".into()) && !found.contains(&"jeugdlokaal-de-sprong".into()), "{found:?}");
+    assert!(
+        found.contains(&"feestzaal-het-anker".into()) && !found.contains(&"jeugdlokaal-de-sprong".into()),
+        "{found:?}"
+    );
     let r = app.get("/api/v1/infrastructuur?type=badminton_court,tennis_court&per_page=100").await;
     assert_eq!(names(&r.body).len(), 4);
     let r = app.get("/api/v1/infrastructuur?services=geluidstechnicus").await;
@@ -188,17 +204,40 @@ both!(availability_and_calendar_show_bookings_a_year_ahead, async |app: &TestApp
     let r = agent.post("/api/v1/reservaties", &reservation(id, &local(&day, "10:00"), &local(&day, "12:00"))).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let from = local(&day, "00:00");
-    let a = app.get(&format!("/api/v1/infrastructuur/{id}/beschikbaarheid?from={}&until={}", urlenc(&from), urlenc(&local(&day, "23:59")))).await;
+    let a = app
+        .get(&format!(
+            "/api/v1/infrastructuur/{id}/beschikbaarheid?from={}&until={}",
+            urlenc(&from),
+            urlenc(&local(&day, "23:59"))
+        ))
+        .await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["busy"][0]["reason"], "hold");
     assert_eq!(a.body["busy"][0]["period"]["start"], local(&day, "10:00"));
     // Raadzaal has 15-minute set-up and clean-up buffers: free time ends 09:30 and resumes 12:30.
-    let free: Vec<(String, String)> = a.body["free"].as_array().unwrap().iter().map(|p| (p["start"].as_str().unwrap().into(), p["end"].as_str().unwrap().into())).collect();
+    let free: Vec<(String, String)> = a.body["free"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["start"].as_str().unwrap().into(), p["end"].as_str().unwrap().into()))
+        .collect();
     assert_eq!(free, [(local(&day, "08:00"), local(&day, "09:30")), (local(&day, "12:30"), local(&day, "22:00"))]);
     // A year ahead is fine, more is refused.
-    let year = app.get(&format!("/api/v1/infrastructuur/{id}/beschikbaarheid?from={}&until={}", urlenc(&from), urlenc(&local(&weekday_ahead(14 + 365), "00:00")))).await;
+    let year = app
+        .get(&format!(
+            "/api/v1/infrastructuur/{id}/beschikbaarheid?from={}&until={}",
+            urlenc(&from),
+            urlenc(&local(&weekday_ahead(14 + 365), "00:00"))
+        ))
+        .await;
     assert!(year.status == 200, "{}", year.body);
-    let too_long = app.get(&format!("/api/v1/infrastructuur/{id}/beschikbaarheid?from={}&until={}", urlenc(&from), urlenc(&local(&weekday_ahead(14 + 400), "00:00")))).await;
+    let too_long = app
+        .get(&format!(
+            "/api/v1/infrastructuur/{id}/beschikbaarheid?from={}&until={}",
+            urlenc(&from),
+            urlenc(&local(&weekday_ahead(14 + 400), "00:00"))
+        ))
+        .await;
     too_long.problem(422);
     assert_eq!(too_long.fields(), ["until"]);
     // Calendar forms.
@@ -246,8 +285,13 @@ both!(reservation_lifecycle_and_conflicts_over_http, async |app: &TestApp| {
     assert_eq!(again.body["quote"]["currency"], "EUR");
     assert_eq!(again.body["quote"]["lines"][0]["quantity"], 120);
     // Outside opening hours and in the past: 422 naming the field.
-    agent.post("/api/v1/reservaties", &reservation(id, &local(&day, "06:00"), &local(&day, "07:00"))).await.problem(422);
-    let past = agent.post("/api/v1/reservaties", &reservation(id, "2020-01-06T10:00:00+01:00", "2020-01-06T11:00:00+01:00")).await;
+    agent
+        .post("/api/v1/reservaties", &reservation(id, &local(&day, "06:00"), &local(&day, "07:00")))
+        .await
+        .problem(422);
+    let past = agent
+        .post("/api/v1/reservaties", &reservation(id, "2020-01-06T10:00:00+01:00", "2020-01-06T11:00:00+01:00"))
+        .await;
     past.problem(422);
     assert_eq!(past.fields(), ["period.start"]);
 });
@@ -258,13 +302,34 @@ both!(booking_the_hall_blocks_its_parts_and_the_reverse, async |app: &TestApp| {
     let zone_a = app.resource_id("sporthal-de-vijver-zone-a").await;
     let zone_b = app.resource_id("sporthal-de-vijver-zone-b").await;
     let day = weekday_ahead(30);
-    assert_eq!(agent.post("/api/v1/reservaties", &reservation(zone_a, &local(&day, "18:00"), &local(&day, "19:00"))).await.status, 201);
-    assert_eq!(agent.post("/api/v1/reservaties", &reservation(zone_b, &local(&day, "18:00"), &local(&day, "19:00"))).await.status, 201);
+    assert_eq!(
+        agent
+            .post("/api/v1/reservaties", &reservation(zone_a, &local(&day, "18:00"), &local(&day, "19:00")))
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        agent
+            .post("/api/v1/reservaties", &reservation(zone_b, &local(&day, "18:00"), &local(&day, "19:00")))
+            .await
+            .status,
+        201
+    );
     let r = agent.post("/api/v1/reservaties", &reservation(hall, &local(&day, "18:30"), &local(&day, "20:00"))).await;
     r.problem(409);
     assert_eq!(r.body["clashes"].as_array().unwrap().len(), 2);
-    assert_eq!(agent.post("/api/v1/reservaties", &reservation(hall, &local(&day, "20:00"), &local(&day, "21:00"))).await.status, 201);
-    agent.post("/api/v1/reservaties", &reservation(zone_b, &local(&day, "20:30"), &local(&day, "21:30"))).await.problem(409);
+    assert_eq!(
+        agent
+            .post("/api/v1/reservaties", &reservation(hall, &local(&day, "20:00"), &local(&day, "21:00")))
+            .await
+            .status,
+        201
+    );
+    agent
+        .post("/api/v1/reservaties", &reservation(zone_b, &local(&day, "20:30"), &local(&day, "21:30")))
+        .await
+        .problem(409);
 });
 
 both!(quotes_price_day_evening_weekend_services_and_vat, async |app: &TestApp| {
@@ -272,14 +337,32 @@ both!(quotes_price_day_evening_weekend_services_and_vat, async |app: &TestApp| {
     let day = weekday_ahead(21);
     // 16:00–20:00 on a weekday: 2 h day (45.00) + 2 h evening (56.25) for a resident, rent is
     // VAT-exempt; 60 people coffee at 2.50 with 12 % VAT; cleaning 60.00 with 21 %.
-    let q = app.post("/api/v1/offertes", &json!({
-        "resource_id": hall, "period": {"start": local(&day, "16:00"), "end": local(&day, "20:00")},
-        "customer_type": "resident", "attendees": 60,
-        "services": [{"code": "catering-koffie"}, {"code": "schoonmaak"}]
-    })).await;
+    let q = app
+        .post(
+            "/api/v1/offertes",
+            &json!({
+                "resource_id": hall, "period": {"start": local(&day, "16:00"), "end": local(&day, "20:00")},
+                "customer_type": "resident", "attendees": 60,
+                "services": [{"code": "catering-koffie"}, {"code": "schoonmaak"}]
+            }),
+        )
+        .await;
     assert_eq!(q.status, 200, "{}", q.body);
-    let amounts: Vec<(String, i64)> = q.body["lines"].as_array().unwrap().iter().map(|l| (l["code"].as_str().unwrap().into(), l["amount_cents"].as_i64().unwrap())).collect();
-    assert_eq!(amounts, [("day".into(), 9000), ("evening".into(), 11250), ("catering-koffie".into(), 15000), ("schoonmaak".into(), 6000)]);
+    let amounts: Vec<(String, i64)> = q.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["code"].as_str().unwrap().into(), l["amount_cents"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        amounts,
+        [
+            ("day".into(), 9000),
+            ("evening".into(), 11250),
+            ("catering-koffie".into(), 15000),
+            ("schoonmaak".into(), 6000)
+        ]
+    );
     assert_eq!(q.body["subtotal_cents"], 41250);
     assert_eq!(q.body["vat_cents"], 1800 + 1260);
     assert_eq!(q.body["total_cents"], 41250 + 3060);
@@ -301,7 +384,8 @@ both!(bookings_across_the_dst_change_keep_local_hours, async |app: &TestApp| {
     let admin = app.login_as("resource-admin").await;
     let mut d = balie_booking::time::local(jiff::Timestamp::now()).date().tomorrow().unwrap();
     loop {
-        let last_sunday = d.weekday() == jiff::civil::Weekday::Sunday && d.month() != d.checked_add(jiff::Span::new().days(7)).unwrap().month();
+        let last_sunday = d.weekday() == jiff::civil::Weekday::Sunday
+            && d.month() != d.checked_add(jiff::Span::new().days(7)).unwrap().month();
         if last_sunday && (d.month() == 3 || d.month() == 10) {
             break;
         }
@@ -330,7 +414,8 @@ both!(season_series_books_free_weeks_and_reports_clashes, async |app: &TestApp| 
     let first = weekday_ahead(35);
     let first_date: jiff::civil::Date = first.parse().unwrap();
     let third = first_date.checked_add(jiff::Span::new().days(14)).unwrap().to_string();
-    let taken = agent.post("/api/v1/reservaties", &reservation(court, &local(&third, "19:30"), &local(&third, "20:30"))).await;
+    let taken =
+        agent.post("/api/v1/reservaties", &reservation(court, &local(&third, "19:30"), &local(&third, "20:30"))).await;
     assert_eq!(taken.status, 201, "{}", taken.body);
     let last = first_date.checked_add(jiff::Span::new().days(7 * 9)).unwrap().to_string();
     let r = admin.post("/api/v1/reeksen", &json!({
@@ -358,7 +443,8 @@ both!(season_series_books_free_weeks_and_reports_clashes, async |app: &TestApp| 
 
 both!(resource_admins_keep_the_catalogue_current, async |app: &TestApp| {
     let admin = app.login_as("resource-admin").await;
-    let linde = app.get(&format!("/api/v1/infrastructuur/{}", app.resource_id("vergaderzaal-de-linde").await)).await.body;
+    let linde =
+        app.get(&format!("/api/v1/infrastructuur/{}", app.resource_id("vergaderzaal-de-linde").await)).await.body;
     let mut spec = spec_of(&linde);
     spec["code"] = json!("vergaderzaal-de-wilg");
     spec["name"] = json!("Vergaderzaal De Wilg");
@@ -375,7 +461,11 @@ both!(resource_admins_keep_the_catalogue_current, async |app: &TestApp| {
     spec["opening_hours"][0]["closes"] = json!("07:00:00");
     let bad = admin.put(&format!("/api/v1/infrastructuur/{id}"), &spec).await;
     bad.problem(422);
-    assert!(bad.fields().contains(&"capacity".into()) && bad.fields().contains(&"opening_hours[0].closes".into()), "{}", bad.body);
+    assert!(
+        bad.fields().contains(&"capacity".into()) && bad.fields().contains(&"opening_hours[0].closes".into()),
+        "{}",
+        bad.body
+    );
     // Maintenance makes time busy.
     let day = weekday_ahead(9);
     let m = admin.post(&format!("/api/v1/infrastructuur/{id}/onderhoud"), &json!({"period": {"start": local(&day, "08:00"), "end": local(&day, "12:00")}, "reason": "Schilderwerken"})).await;
@@ -386,7 +476,13 @@ both!(resource_admins_keep_the_catalogue_current, async |app: &TestApp| {
     assert_eq!(c.body["clashes"][0]["reason"], "maintenance");
     let held = agent.post("/api/v1/reservaties", &reservation(id, &local(&day, "13:00"), &local(&day, "14:00"))).await;
     assert_eq!(held.status, 201);
-    admin.post(&format!("/api/v1/infrastructuur/{id}/onderhoud"), &json!({"period": {"start": local(&day, "13:00"), "end": local(&day, "15:00")}, "reason": "Lekkage"})).await.problem(409);
+    admin
+        .post(
+            &format!("/api/v1/infrastructuur/{id}/onderhoud"),
+            &json!({"period": {"start": local(&day, "13:00"), "end": local(&day, "15:00")}, "reason": "Lekkage"}),
+        )
+        .await
+        .problem(409);
     // Booking windows: residents 182 days by default; shorten to 30 and a 60-day booking fails.
     let w = admin.put("/api/v1/boekingsvensters/resident", &json!({"max_days_ahead": 30})).await;
     assert_eq!(w.status, 200, "{}", w.body);
@@ -402,7 +498,10 @@ both!(resource_admins_keep_the_catalogue_current, async |app: &TestApp| {
     // Retire: no new bookings, history stays.
     let ret = admin.delete(&format!("/api/v1/infrastructuur/{id}")).await;
     assert_eq!(ret.body["retired"], true);
-    agent.post("/api/v1/reservaties", &reservation(id, &local(&day, "16:00"), &local(&day, "17:00"))).await.problem(409);
+    agent
+        .post("/api/v1/reservaties", &reservation(id, &local(&day, "16:00"), &local(&day, "17:00")))
+        .await
+        .problem(409);
     assert_eq!(agent.get(&format!("/api/v1/reservaties/{}", held.body["id"])).await.status, 200);
     assert!(app.get("/api/v1/infrastructuur?per_page=100&q=wilg").await.body["items"].as_array().unwrap().is_empty());
 });
@@ -415,7 +514,8 @@ async fn rate_limits_answer_429_with_retry_after() {
         c.login_per_minute = 2;
     })
     .await;
-    let statuses: Vec<u16> = futures::future::join_all((0..8).map(|_| app.get("/api/v1/diensten"))).await.iter().map(|r| r.status).collect();
+    let statuses: Vec<u16> =
+        futures::future::join_all((0..8).map(|_| app.get("/api/v1/diensten"))).await.iter().map(|r| r.status).collect();
     assert!(statuses.iter().filter(|&&s| s == 200).count() <= 6, "{statuses:?}");
     let r = app.get("/api/v1/diensten").await;
     r.problem(429);

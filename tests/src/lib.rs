@@ -85,8 +85,6 @@ pub fn test_config(db_url: &str) -> Config {
         "100000",
         "--session-secret",
         "test-secret-test-secret-test-secret-!",
-        "--db-connections",
-        "16",
     ])
 }
 
@@ -121,7 +119,12 @@ impl Resp {
     }
     /// The fields named in a validation problem.
     pub fn fields(&self) -> Vec<String> {
-        self.body["errors"].as_array().into_iter().flatten().filter_map(|e| e["field"].as_str().map(str::to_string)).collect()
+        self.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["field"].as_str().map(str::to_string))
+            .collect()
     }
 }
 
@@ -231,7 +234,8 @@ pub fn local(date: &str, time: &str) -> String {
 /// A weekday date at least `days_ahead` days from today, as `YYYY-MM-DD` (Brussels).
 pub fn weekday_ahead(days_ahead: i64) -> String {
     use jiff::ToSpan;
-    let mut d = balie_booking::time::local(jiff::Timestamp::now()).date().checked_add(days_ahead.days()).expect("in range");
+    let mut d =
+        balie_booking::time::local(jiff::Timestamp::now()).date().checked_add(days_ahead.days()).expect("in range");
     while matches!(d.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday) {
         d = d.tomorrow().expect("in range");
     }

@@ -42,7 +42,13 @@ pub async fn standard_sets(app: &TestApp, day: &str) -> Vec<Set> {
         // Partial overlaps that all share 14:00–14:15.
         Set {
             resources: vec![app.resource_id("raadzaal").await],
-            periods: vec![l("13:00", "14:15"), l("14:00", "15:00"), l("13:30", "14:30"), l("14:00", "14:15"), l("12:00", "16:00")],
+            periods: vec![
+                l("13:00", "14:15"),
+                l("14:00", "15:00"),
+                l("13:30", "14:30"),
+                l("14:00", "14:15"),
+                l("12:00", "16:00"),
+            ],
         },
         // The whole hall against each of its parts, all at 19:00–20:00.
         Set {

@@ -4,7 +4,7 @@
 //! `cargo bench` passes `--bench`: the full measurement runs. `cargo test --all-targets` (CI)
 //! runs these binaries without it: a tiny smoke version runs that still checks the invariants.
 //! `BALIE_BENCH_BACKEND=sqlite|postgres` (or a bare `sqlite` / `postgres` argument) restricts
-//! the run to one backend; `BALIE_BENCH_DB_CONNECTIONS=N` overrides the pool size (default 16).
+//! the run to one backend; `BALIE_BENCH_DB_CONNECTIONS=N` overrides the pool size (default: the server's, 8).
 
 #![allow(dead_code)]
 
@@ -37,7 +37,7 @@ pub fn backend_name(b: Backend) -> &'static str {
     }
 }
 
-/// Pool size for the server under test: `BALIE_BENCH_DB_CONNECTIONS` or the test default (16).
+/// Pool size for the server under test: `BALIE_BENCH_DB_CONNECTIONS` or the server's default (8).
 pub fn db_connections() -> Option<u32> {
     std::env::var("BALIE_BENCH_DB_CONNECTIONS").ok().and_then(|s| s.parse().ok())
 }
