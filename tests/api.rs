@@ -94,10 +94,6 @@ both!(staff_endpoints_check_session_and_role, async |app: &TestApp| {
     let manager = app.login_as("manager").await;
     manager.post("/api/v1/reservaties", &body).await.problem(403);
     let agent = app.login_as("agent").await;
-    let r = agent.put(&format!("/api/v1/infrastructuur/{id}"), &json!({})).await;
-    // Role is checked before the body is looked at? No: axum reads the body first; either way
-    // the agent may not change the catalogue.
-    assert!(r.status == 403 || r.status == 400, "{}", r.body);
     let spec = app.get(&format!("/api/v1/infrastructuur/{id}")).await.body;
     agent.put(&format!("/api/v1/infrastructuur/{id}"), &spec_of(&spec)).await.problem(403);
     // A forged or foreign cookie is no session.
@@ -437,7 +433,12 @@ both!(season_series_books_free_weeks_and_reports_clashes, async |app: &TestApp| 
     let left = agent.get(&format!("/api/v1/reservaties?series_id={series}&status=confirmed")).await;
     assert_eq!(left.body.as_array().unwrap().len(), 4);
     // Agents may not book series.
-    agent.post("/api/v1/reeksen", &json!({})).await;
+    let by_agent = json!({
+        "resource_id": court,
+        "customer": {"customer_type": "recognised_association", "name": "Sofie Maes", "email": "sofie@bclindeveld.example", "organisation": "BC Lindeveld"},
+        "attendees": 4, "first_date": last, "last_date": last, "starts": "10:00", "ends": "11:00"
+    });
+    agent.post("/api/v1/reeksen", &by_agent).await.problem(403);
     admin.post("/api/v1/reeksen/424242/annulering", &json!({"from": sixth})).await.problem(404);
 });
 

@@ -1,7 +1,6 @@
 //! Cross-cutting HTTP behaviour: security headers, server timing, request logging without
 //! secrets, rate limits.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -73,7 +72,9 @@ pub async fn access_log(req: Request, next: Next) -> Response {
 
 pub type Limiter = Arc<GovernorConfig<PeerIpKeyExtractor, governor::middleware::NoOpMiddleware>>;
 
-/// A per-client-address limit of `burst` requests, refilled one every `period`.
+/// A per-client-address limit of `burst` requests, refilled one every `period`. It keys on the
+/// peer address: behind a reverse proxy all clients share it, so deployments there should raise
+/// the limits and let the proxy rate-limit per client.
 pub fn limiter(period: Duration, burst: u32) -> Limiter {
     let period = period.max(Duration::from_nanos(1));
     Arc::new(
@@ -102,7 +103,3 @@ fn too_many_requests(e: GovernorError) -> Response {
         }
     }
 }
-
-/// The peer address is what the limiter keys on; behind a reverse proxy all clients share it,
-/// so deployments there should raise the limits and let the proxy rate-limit per client.
-pub type Peer = SocketAddr;
