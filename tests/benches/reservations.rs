@@ -13,7 +13,7 @@
 //!
 //! `cargo bench -p balie-tests --bench reservations` (add `-- postgres` or `-- sqlite` for one).
 //! `BALIE_BENCH_CLIENTS` (default 48) and `BALIE_BENCH_SECONDS` (default 10) change the load;
-//! `BALIE_BENCH_DB_CONNECTIONS` the server's pool size (default 16).
+//! `BALIE_BENCH_DB_CONNECTIONS` the server's pool size (default: the server's, 8).
 
 mod common;
 

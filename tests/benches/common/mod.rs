@@ -54,7 +54,7 @@ pub async fn spawn(backend: Backend) -> TestApp {
 }
 
 pub fn pool_size() -> u32 {
-    db_connections().unwrap_or(16)
+    db_connections().unwrap_or_else(|| balie_tests::test_config("sqlite://unused").db_connections)
 }
 
 /// A multi-threaded runtime with one worker per core, like the production binary.
