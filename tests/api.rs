@@ -96,6 +96,9 @@ both!(staff_endpoints_check_session_and_role, async |app: &TestApp| {
     let agent = app.login_as("agent").await;
     let spec = app.get(&format!("/api/v1/infrastructuur/{id}")).await.body;
     agent.put(&format!("/api/v1/infrastructuur/{id}"), &spec_of(&spec)).await.problem(403);
+    // The role is checked before the body is read: a refused caller learns nothing about it.
+    agent.put(&format!("/api/v1/infrastructuur/{id}"), &json!({})).await.problem(403);
+    app.post("/api/v1/reservaties", &json!({"nonsense": true})).await.problem(401);
     // A forged or foreign cookie is no session.
     let forged = format!("{}x", agent.cookie);
     app.request("GET", "/api/v1/sessie", Some(&forged), None).await.problem(401);

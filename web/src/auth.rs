@@ -225,6 +225,44 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
+/// A set of roles that may use an endpoint.
+pub trait Roles: Send + Sync + 'static {
+    const ROLES: &'static [Role];
+}
+
+/// Agents and resource admins: make and manage reservations.
+pub struct Bookers;
+impl Roles for Bookers {
+    const ROLES: &'static [Role] = &[Role::Agent, Role::ResourceAdmin];
+}
+
+/// Resource admins: keep the catalogue.
+pub struct Admins;
+impl Roles for Admins {
+    const ROLES: &'static [Role] = &[Role::ResourceAdmin];
+}
+
+/// A signed-in staff member with one of `R`'s roles. As an extractor it answers 401 or 403
+/// before the request body is read, so a refused caller learns nothing about validation.
+pub struct Authorized<R: Roles>(pub Staff, std::marker::PhantomData<R>);
+
+impl<R: Roles> std::ops::Deref for Authorized<R> {
+    type Target = Staff;
+    fn deref(&self) -> &Staff {
+        &self.0
+    }
+}
+
+impl<R: Roles> FromRequestParts<AppState> for Authorized<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        staff.require(R::ROLES)?;
+        Ok(Authorized(staff, std::marker::PhantomData))
+    }
+}
+
 /// Middleware: renews a valid session cookie that is due, so the idle timeout slides.
 pub async fn renew_session(
     axum::extract::State(state): axum::extract::State<AppState>,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::now;
-use crate::auth::{Role, Staff};
+use crate::auth::{Admins, Authorized, Bookers};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
 use crate::state::AppState;
@@ -27,11 +27,10 @@ pub async fn services(State(state): State<AppState>) -> ApiResult<axum::Json<Vec
     responses((status = 200, body = ExtraService), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_service(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Authorized<Admins>,
     Path(code): Path<String>,
     Json(service): Json<ExtraService>,
 ) -> ApiResult<axum::Json<ExtraService>> {
-    staff.require(&[Role::ResourceAdmin])?;
     if service.code != code {
         return Err(ApiError::invalid("code", "must match the code in the path"));
     }
@@ -55,11 +54,10 @@ pub struct WindowDays {
     responses((status = 200, body = BookingWindow), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn put_booking_window(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Authorized<Admins>,
     Path(customer_type): Path<String>,
     Json(body): Json<WindowDays>,
 ) -> ApiResult<axum::Json<BookingWindow>> {
-    staff.require(&[Role::ResourceAdmin])?;
     let customer_type = CustomerType::parse(&customer_type)
         .ok_or_else(|| ApiError::invalid("customer_type", "unknown customer type"))?;
     let w = BookingWindow { customer_type, max_days_ahead: body.max_days_ahead };
@@ -78,10 +76,9 @@ pub struct NewMaintenance {
     responses((status = 200, body = Vec<MaintenanceBlock>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn maintenance(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Authorized<Bookers>,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Vec<MaintenanceBlock>>> {
-    staff.require(&[Role::ResourceAdmin, Role::Agent])?;
     state.store.resource(id).await?;
     Ok(axum::Json(state.store.maintenance(id).await?))
 }
@@ -92,11 +89,10 @@ pub async fn maintenance(
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn add_maintenance(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Authorized<Admins>,
     Path(id): Path<i64>,
     Json(body): Json<NewMaintenance>,
 ) -> ApiResult<Response> {
-    staff.require(&[Role::ResourceAdmin])?;
     let block = state.store.add_maintenance(id, body.period, body.reason.trim(), Some(staff.id()), now()).await?;
     tracing::info!(staff_id = staff.id(), resource_id = id, block_id = block.id, "maintenance block added");
     Ok((StatusCode::CREATED, axum::Json(block)).into_response())
@@ -107,10 +103,9 @@ pub async fn add_maintenance(
     responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn remove_maintenance(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Authorized<Admins>,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    staff.require(&[Role::ResourceAdmin])?;
     state.store.remove_maintenance(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

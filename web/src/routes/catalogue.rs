@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::now;
-use crate::auth::{Role, Staff};
+use crate::auth::{Admins, Authorized};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{comma_list, Json, Query};
 use crate::state::AppState;
@@ -129,10 +129,9 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<i64>) -> ApiResul
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Authorized<Admins>,
     Json(spec): Json<ResourceSpec>,
 ) -> ApiResult<Response> {
-    staff.require(&[Role::ResourceAdmin])?;
     let r = state.store.create_resource(&spec, now()).await?;
     tracing::info!(staff_id = staff.id(), resource_id = r.id, "resource created");
     Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/infrastructuur/{}", r.id))], axum::Json(r))
@@ -145,11 +144,10 @@ pub async fn create(
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn update(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Authorized<Admins>,
     Path(id): Path<i64>,
     Json(spec): Json<ResourceSpec>,
 ) -> ApiResult<axum::Json<Resource>> {
-    staff.require(&[Role::ResourceAdmin])?;
     let r = state.store.update_resource(id, &spec, now()).await?;
     tracing::info!(staff_id = staff.id(), resource_id = id, "resource updated");
     Ok(axum::Json(r))
@@ -160,10 +158,9 @@ pub async fn update(
     responses((status = 200, body = Resource), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn retire(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Authorized<Admins>,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Resource>> {
-    staff.require(&[Role::ResourceAdmin])?;
     let r = state.store.retire_resource(id, now()).await?;
     tracing::info!(staff_id = staff.id(), resource_id = id, "resource retired");
     Ok(axum::Json(r))

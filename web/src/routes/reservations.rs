@@ -13,13 +13,10 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::now;
-use crate::auth::{Role, Staff};
+use crate::auth::{Authorized, Bookers};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Json, Query};
 use crate::state::AppState;
-
-/// Who may make and manage reservations on someone's behalf.
-const BOOKERS: &[Role] = &[Role::Agent, Role::ResourceAdmin];
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -63,10 +60,9 @@ pub async fn quote(State(state): State<AppState>, Json(q): Json<QuoteRequest>) -
               (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn hold(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Authorized<Bookers>,
     Json(req): Json<ReservationRequest>,
 ) -> ApiResult<Response> {
-    staff.require(BOOKERS)?;
     let r = state.store.hold(&req, Some(staff.id()), now(), state.hold_ttl).await?;
     tracing::info!(staff_id = staff.id(), reservation_id = r.id, resource_id = r.resource_id, "hold placed");
     Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/reservaties/{}", r.id))], axum::Json(r))
@@ -91,10 +87,9 @@ pub struct ListParams {
     responses((status = 200, body = Vec<Reservation>), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn list(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Authorized<Bookers>,
     Query(p): Query<ListParams>,
 ) -> ApiResult<axum::Json<Vec<Reservation>>> {
-    staff.require(BOOKERS)?;
     let window = match (p.from, p.until) {
         (None, None) => None,
         (from, until) => {
@@ -111,10 +106,9 @@ pub async fn list(
     responses((status = 200, body = Reservation), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn get(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Authorized<Bookers>,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Reservation>> {
-    staff.require(BOOKERS)?;
     Ok(axum::Json(state.store.reservation(id).await?))
 }
 
@@ -124,10 +118,9 @@ pub async fn get(
               (status = 409, description = "the hold expired or the reservation was cancelled", body = Problem, content_type = "application/problem+json")))]
 pub async fn confirm(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Authorized<Bookers>,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Reservation>> {
-    staff.require(BOOKERS)?;
     let r = state.store.confirm(id, now()).await?;
     tracing::info!(staff_id = staff.id(), reservation_id = id, "reservation confirmed");
     Ok(axum::Json(r))
@@ -139,10 +132,9 @@ pub async fn confirm(
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn cancel(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Authorized<Bookers>,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<Reservation>> {
-    staff.require(BOOKERS)?;
     let r = state.store.cancel(id, now()).await?;
     tracing::info!(staff_id = staff.id(), reservation_id = id, "reservation cancelled");
     Ok(axum::Json(r))

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::now;
-use crate::auth::{Role, Staff};
+use crate::auth::{Admins, Authorized};
 use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
 use crate::state::AppState;
@@ -19,8 +19,11 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/api/v1/reeksen", tag = "reservations", request_body = SeriesRequest,
     responses((status = 201, body = SeriesReport), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn book(State(state): State<AppState>, staff: Staff, Json(req): Json<SeriesRequest>) -> ApiResult<Response> {
-    staff.require(&[Role::ResourceAdmin])?;
+pub async fn book(
+    State(state): State<AppState>,
+    staff: Authorized<Admins>,
+    Json(req): Json<SeriesRequest>,
+) -> ApiResult<Response> {
     let report = state.store.book_series(&req, Some(staff.id()), now()).await?;
     tracing::info!(
         staff_id = staff.id(),
@@ -55,11 +58,10 @@ pub struct Cancelled {
     responses((status = 200, body = Cancelled), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn cancel_from(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Authorized<Admins>,
     Path(id): Path<i64>,
     Json(body): Json<CancelFrom>,
 ) -> ApiResult<axum::Json<Cancelled>> {
-    staff.require(&[Role::ResourceAdmin])?;
     let from = time::instant(body.from, jiff::civil::Time::midnight());
     let cancelled = state.store.cancel_series_from(id, from, now()).await?;
     tracing::info!(staff_id = staff.id(), series_id = id, cancelled, "series cancelled from date");
