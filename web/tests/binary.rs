@@ -53,24 +53,11 @@ async fn binary_starts_seeds_serves_and_stops_gracefully_on_sigterm() {
     let http = reqwest::Client::new();
     let ok = http.get(format!("http://{addr}/readyz")).send().await.unwrap();
     assert_eq!(ok.status(), 200);
-    let rooms: serde_json::Value = http
-        .get(format!("http://{addr}/api/v1/infrastructuur?kind=room&per_page=100"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(rooms["total"].as_u64().unwrap() >= 10, "{rooms}");
-    let courts: serde_json::Value = http
-        .get(format!("http://{addr}/api/v1/infrastructuur?kind=court&per_page=100"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(courts["total"].as_u64().unwrap() >= 6, "{courts}");
+    for (kind, at_least) in [("room", 10), ("court", 6)] {
+        let url = format!("http://{addr}/api/v1/infrastructuur?kind={kind}&per_page=100");
+        let found: serde_json::Value = http.get(url).send().await.unwrap().json().await.unwrap();
+        assert!(found["total"].as_u64().unwrap() >= at_least, "{kind}: {found}");
+    }
 
     let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::{is_unique_violation, json, placeholders, secs, to_json, ts, Store};
+use super::{is_unique_violation, json, secs, to_json, ts, Store};
 use crate::availability::{check_bookable, BusyReason, Limits};
 use crate::catalogue::{BookingWindow, CustomerType, ExtraService, Resource, ResourceSpec};
 use crate::error::{Error, FieldError, Result};
@@ -292,8 +292,7 @@ impl Store {
 
     /// Whether `period` could be booked on `resource` now (used by search), without locking.
     pub async fn is_free(&self, resource: &Resource, period: Period, limits: Limits) -> Result<bool> {
-        let mut conn = self.pool.acquire().await?;
-        let blockers = self.blockers_in(&mut conn, resource, period, limits.now).await?;
+        let blockers = self.blockers(resource, period, limits.now).await?;
         Ok(check_bookable(resource, period, &blockers, limits).is_ok())
     }
 
@@ -304,10 +303,6 @@ impl Store {
         ids.extend(resource.spec.part_of);
         ids.extend(&resource.parts);
         ids
-    }
-
-    pub(crate) fn related_placeholders(ids: &[i64], from: usize) -> String {
-        placeholders(from, ids.len())
     }
 
     pub(crate) fn row_period(row: &AnyRow, start: &str, end: &str) -> Result<Period> {

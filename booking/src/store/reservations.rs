@@ -4,7 +4,7 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{json, secs, to_json, ts, Store};
+use super::{json, placeholders, secs, to_json, ts, Store};
 use crate::availability::{self, check_bookable, Blocker, BusyReason, Limits, MAX_BLOCKED_MINUTES};
 use crate::catalogue::Resource;
 use crate::error::{Error, Result};
@@ -88,7 +88,7 @@ impl Store {
         // lower bound on blocked_start turns the scan into an index range of the window instead
         // of the resource's whole history.
         let earliest = wide.start.as_second() - MAX_BLOCKED_MINUTES * 60;
-        let in_list = Self::related_placeholders(&ids, 5);
+        let in_list = placeholders(5, ids.len());
         let sql = format!(
             "SELECT resource_id, starts_at, ends_at, blocked_start, blocked_end, status FROM reservations \
              WHERE resource_id IN ({in_list}) AND blocked_start < $1 AND blocked_start >= $4 AND blocked_end > $2 \
