@@ -15,9 +15,13 @@
 //! bookings of a hall and its parts; on SQLite `BEGIN IMMEDIATE` takes the database's write lock.
 //! Under either lock, the check that follows sees every committed booking.
 //! The check itself is the pure [`crate::availability::check_bookable`].
+//! Holds, the hot path, go through a group commit (`hold_queue`): holds that arrive together are
+//! decided in one transaction that takes the locks of all their halls in id order, so each
+//! decision still sees every committed booking plus those accepted before it in the batch.
 
 mod cache;
 mod catalogue;
+mod hold_queue;
 mod reservations;
 mod seed;
 mod series;
@@ -64,6 +68,7 @@ pub struct Store {
     backend: Backend,
     catalogue_cache: std::sync::Arc<cache::Snapshot<Catalogue>>,
     revoked_cache: std::sync::Arc<cache::Snapshot<std::collections::HashSet<String>>>,
+    holds: hold_queue::HoldQueue,
 }
 
 impl std::fmt::Debug for Store {
@@ -98,7 +103,9 @@ impl Store {
             })
             .connect(url)
             .await?;
-        let store = Store { pool, backend, catalogue_cache: Default::default(), revoked_cache: Default::default() };
+        let holds = hold_queue::HoldQueue::new(pool.clone(), backend);
+        let store =
+            Store { pool, backend, catalogue_cache: Default::default(), revoked_cache: Default::default(), holds };
         store.migrate().await?;
         Ok(store)
     }

@@ -4,8 +4,9 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::hold_queue::PendingHold;
 use super::{json, placeholders, secs, to_json, ts, Store};
-use crate::availability::{self, check_bookable, Blocker, BusyReason, Limits, MAX_BLOCKED_MINUTES};
+use crate::availability::{self, Blocker, BusyReason, Limits, MAX_BLOCKED_MINUTES};
 use crate::catalogue::Resource;
 use crate::error::{Error, Result};
 use crate::pricing::{self, Quote};
@@ -82,39 +83,9 @@ impl Store {
         window: Period,
         now: Timestamp,
     ) -> Result<Vec<Blocker>> {
-        let ids = Self::related_ids(resource);
-        let wide = window.widen(BLOCKER_MARGIN_MINUTES, BLOCKER_MARGIN_MINUTES);
-        // No blocked interval is longer than MAX_BLOCKED_MINUTES (a CHECK in the schema), so a
-        // lower bound on blocked_start turns the scan into an index range of the window instead
-        // of the resource's whole history.
-        let earliest = wide.start.as_second() - MAX_BLOCKED_MINUTES * 60;
-        let in_list = placeholders(5, ids.len());
-        let sql = format!(
-            "SELECT resource_id, starts_at, ends_at, blocked_start, blocked_end, status FROM reservations \
-             WHERE resource_id IN ({in_list}) AND blocked_start < $1 AND blocked_start >= $4 AND blocked_end > $2 \
-               AND (status = 'confirmed' OR (status = 'hold' AND hold_expires_at > $3)) \
-             UNION ALL \
-             SELECT resource_id, starts_at, ends_at, starts_at, ends_at, 'maintenance' FROM maintenance_blocks \
-             WHERE resource_id IN ({in_list}) AND starts_at < $1 AND ends_at > $2"
-        );
-        let mut q = sqlx::query(&sql).bind(secs(wide.end)).bind(secs(wide.start)).bind(secs(now)).bind(earliest);
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        let mut out = Vec::new();
-        for row in q.fetch_all(&mut *conn).await? {
-            let status: String = row.try_get("status")?;
-            out.push(Blocker {
-                resource_id: row.try_get("resource_id")?,
-                period: Self::row_period(&row, "starts_at", "ends_at")?,
-                blocked: Self::row_period(&row, "blocked_start", "blocked_end")?,
-                reason: match status.as_str() {
-                    "hold" => BusyReason::Hold,
-                    "maintenance" => BusyReason::Maintenance,
-                    _ => BusyReason::Reservation,
-                },
-            });
-        }
+        let around = Around::of(resource, window);
+        let mut out: Vec<Blocker> =
+            blockers_around(conn, std::slice::from_ref(&around), now).await?.into_iter().map(|(b, _)| b).collect();
         out.sort_by_key(|b| b.blocked);
         Ok(out)
     }
@@ -139,34 +110,8 @@ impl Store {
         row: NewRow<'_>,
         now: Timestamp,
     ) -> Result<i64> {
-        let blocked = period.widen(resource.spec.buffer_before_minutes, resource.spec.buffer_after_minutes);
-        let id = sqlx::query(
-            "INSERT INTO reservations (resource_id, series_id, starts_at, ends_at, blocked_start, blocked_end, status, \
-             hold_expires_at, customer_type, customer, attendees, services, purpose, quote, total_cents, created_by, \
-             created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING id",
-        )
-        .bind(resource.id)
-        .bind(row.series_id)
-        .bind(secs(period.start))
-        .bind(secs(period.end))
-        .bind(secs(blocked.start))
-        .bind(secs(blocked.end))
-        .bind(row.status.as_str())
-        .bind(row.hold_expires_at.map(secs))
-        .bind(row.request.customer.customer_type.as_str())
-        .bind(to_json(&row.request.customer))
-        .bind(row.request.attendees)
-        .bind(to_json(&row.request.services))
-        .bind(&row.request.purpose)
-        .bind(to_json(row.quote))
-        .bind(row.quote.total_cents)
-        .bind(row.created_by)
-        .bind(secs(now))
-        .fetch_one(conn)
-        .await?
-        .try_get(0)?;
-        Ok(id)
+        let ids = insert_reservations(conn, &[(resource, period, row, now)]).await?;
+        Ok(ids[0])
     }
 
     /// Prices a request against the current catalogue.
@@ -196,21 +141,18 @@ impl Store {
         request.validate()?;
         let (resource, quote) = self.quote(request).await?;
         let limits = self.limits(request.customer.customer_type, now).await?;
-        let mut tx = self.begin_locked(&resource).await?;
-        let blockers = self.blockers_in(&mut tx, &resource, request.period, now).await?;
-        check_bookable(&resource, request.period, &blockers, limits)?;
         // Stored in whole seconds; the returned reservation says exactly what is stored.
         let expires = ts(secs(hold_expiry(now, ttl)));
-        let row = NewRow {
-            request,
-            status: Status::Hold,
-            hold_expires_at: Some(expires),
-            quote: &quote,
-            series_id: None,
+        let pending = PendingHold {
+            resource: resource.clone(),
+            request: request.clone(),
+            quote: quote.clone(),
+            limits,
+            now,
+            expires,
             created_by,
         };
-        let id = self.insert_reservation(&mut tx, &resource, request.period, row, now).await?;
-        tx.commit().await?;
+        let id = self.holds.submit(pending).await?;
         // Built from what was just written rather than read back: one round trip less per hold.
         Ok(Reservation {
             id,
@@ -327,4 +269,150 @@ impl Store {
         );
         Ok(sqlx::query(&sql).fetch_one(&self.pool).await?.try_get(0)?)
     }
+}
+
+/// One question for [`blockers_around`]: what blocks any of `ids` near `window`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Around {
+    pub ids: Vec<i64>,
+    pub window: Period,
+}
+
+impl Around {
+    /// The resource, its hall and its parts around `window`.
+    pub fn of(resource: &Resource, window: Period) -> Around {
+        let mut ids = Store::related_ids(resource);
+        ids.sort_unstable();
+        Around { ids, window }
+    }
+
+    /// Widened by the largest buffers: blockers this far outside the window can still clash.
+    fn wide(&self) -> Period {
+        self.window.widen(BLOCKER_MARGIN_MINUTES, BLOCKER_MARGIN_MINUTES)
+    }
+
+    /// The same test as the SQL below, for sharing one query's rows among several questions.
+    pub fn wants(&self, b: &Blocker) -> bool {
+        self.ids.contains(&b.resource_id) && b.blocked.overlaps(&self.wide())
+    }
+}
+
+/// Live reservations, holds alive at `now`, and maintenance that answer any of `arounds`, each
+/// with its hold expiry (seconds) if it is a hold. One round trip however many questions.
+pub(crate) async fn blockers_around(
+    conn: &mut AnyConnection,
+    arounds: &[Around],
+    now: Timestamp,
+) -> Result<Vec<(Blocker, Option<i64>)>> {
+    // $1 is `now`; each question then binds its ids, the wide window's end and start, and the
+    // earliest blocked_start worth reading. No blocked interval is longer than
+    // MAX_BLOCKED_MINUTES (a CHECK in the schema), so that lower bound turns each scan into an
+    // index range of the window instead of the resource's whole history.
+    let mut next = 2;
+    let mut booked = Vec::with_capacity(arounds.len());
+    let mut maintained = Vec::with_capacity(arounds.len());
+    for a in arounds {
+        let ids = placeholders(next, a.ids.len());
+        let (end, start, earliest) = (next + a.ids.len(), next + a.ids.len() + 1, next + a.ids.len() + 2);
+        next = earliest + 1;
+        booked.push(format!(
+            "(resource_id IN ({ids}) AND blocked_start < ${end} AND blocked_start >= ${earliest} AND blocked_end > ${start})"
+        ));
+        maintained.push(format!("(resource_id IN ({ids}) AND starts_at < ${end} AND ends_at > ${start})"));
+    }
+    let sql = format!(
+        "SELECT resource_id, starts_at, ends_at, blocked_start, blocked_end, status, hold_expires_at FROM reservations \
+         WHERE ({}) AND (status = 'confirmed' OR (status = 'hold' AND hold_expires_at > $1)) \
+         UNION ALL \
+         SELECT resource_id, starts_at, ends_at, starts_at, ends_at, 'maintenance', NULL FROM maintenance_blocks \
+         WHERE {}",
+        booked.join(" OR "),
+        maintained.join(" OR ")
+    );
+    let mut q = sqlx::query(&sql).bind(secs(now));
+    for a in arounds {
+        for id in &a.ids {
+            q = q.bind(*id);
+        }
+        let wide = a.wide();
+        q = q.bind(secs(wide.end)).bind(secs(wide.start)).bind(wide.start.as_second() - MAX_BLOCKED_MINUTES * 60);
+    }
+    let mut out = Vec::new();
+    for row in q.fetch_all(&mut *conn).await? {
+        let status: String = row.try_get("status")?;
+        let blocker = Blocker {
+            resource_id: row.try_get("resource_id")?,
+            period: Store::row_period(&row, "starts_at", "ends_at")?,
+            blocked: Store::row_period(&row, "blocked_start", "blocked_end")?,
+            reason: match status.as_str() {
+                "hold" => BusyReason::Hold,
+                "maintenance" => BusyReason::Maintenance,
+                _ => BusyReason::Reservation,
+            },
+        };
+        out.push((blocker, row.try_get::<Option<i64>, _>("hold_expires_at")?));
+    }
+    Ok(out)
+}
+
+/// Inserts reservations in one statement; returns their ids in the order given. Callers have
+/// checked that none of them overlap on one resource.
+pub(crate) async fn insert_reservations(
+    conn: &mut AnyConnection,
+    rows: &[(&Resource, Period, NewRow<'_>, Timestamp)],
+) -> Result<Vec<i64>> {
+    // 16 columns, then created_at, whose parameter updated_at repeats.
+    const PER_ROW: usize = 17;
+    let values: Vec<String> = (0..rows.len())
+        .map(|i| {
+            let first = 1 + i * PER_ROW;
+            format!("({}, ${})", placeholders(first, PER_ROW), first + PER_ROW - 1)
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO reservations (resource_id, series_id, starts_at, ends_at, blocked_start, blocked_end, status, \
+         hold_expires_at, customer_type, customer, attendees, services, purpose, quote, total_cents, created_by, \
+         created_at, updated_at) VALUES {} RETURNING id, resource_id, starts_at",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (resource, period, row, now) in rows {
+        let blocked = period.widen(resource.spec.buffer_before_minutes, resource.spec.buffer_after_minutes);
+        q = q
+            .bind(resource.id)
+            .bind(row.series_id)
+            .bind(secs(period.start))
+            .bind(secs(period.end))
+            .bind(secs(blocked.start))
+            .bind(secs(blocked.end))
+            .bind(row.status.as_str())
+            .bind(row.hold_expires_at.map(secs))
+            .bind(row.request.customer.customer_type.as_str())
+            .bind(to_json(&row.request.customer))
+            .bind(row.request.attendees)
+            .bind(to_json(&row.request.services))
+            .bind(row.request.purpose.as_str())
+            .bind(to_json(row.quote))
+            .bind(row.quote.total_cents)
+            .bind(row.created_by)
+            .bind(secs(*now));
+    }
+    let returned = q.fetch_all(&mut *conn).await?;
+    // Neither backend promises RETURNING in VALUES order; (resource, start) is unique among rows
+    // that do not overlap, so it maps each id back to its row.
+    let mut by_slot = std::collections::HashMap::with_capacity(returned.len());
+    for r in &returned {
+        by_slot.insert(
+            (r.try_get::<i64, _>("resource_id")?, r.try_get::<i64, _>("starts_at")?),
+            r.try_get::<i64, _>("id")?,
+        );
+    }
+    rows.iter()
+        .map(|(resource, period, _, _)| {
+            by_slot
+                .get(&(resource.id, secs(period.start)))
+                .copied()
+                .ok_or_else(|| Error::Corrupt("INSERT … RETURNING lost a row".into()))
+        })
+        .collect()
 }
