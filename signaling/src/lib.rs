@@ -1,3 +1,10 @@
-//! balie's signalling: the versioned WebSocket protocol and the pure call state machine (lobby,
-//! admit/deny, SDP and ICE relay, chat, shared-panel sync). Arrives with the real-time calls issue;
-//! the crate exists now so the workspace has the shape of the design from the first commit.
+//! balie's signalling: the versioned WebSocket protocol ([`protocol`]), the pure call state
+//! machine ([`call`]: lobby, admit/deny/remove, SDP and ICE relay, chat, reconnect grace),
+//! call and connects the state machine to the sockets and the media server.
+
+pub mod call;
+pub mod limits;
+pub mod protocol;
+
+pub use call::{Admission, Call, ConnId, Effect, MediaCommand, Settings};
+pub use protocol::{ClientMessage, ErrorCode, ParticipantId, Role, ServerMessage, PROTOCOL_VERSION};
