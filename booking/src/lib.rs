@@ -17,6 +17,7 @@
 //! [`error::Error`] is the layer's one error type.
 
 pub mod availability;
+pub mod calls;
 pub mod catalogue;
 pub mod demo;
 pub mod error;

@@ -20,6 +20,7 @@
 //! decision still sees every committed booking plus those accepted before it in the batch.
 
 mod cache;
+mod calls;
 mod catalogue;
 mod hold_queue;
 mod reservations;

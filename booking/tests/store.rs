@@ -66,6 +66,9 @@ on_both_backends! {
     a_reservation_keeps_its_quote_after_price_changes =>
         sqlite_a_reservation_keeps_its_quote_after_price_changes,
         postgres_a_reservation_keeps_its_quote_after_price_changes;
+    call_links_are_hashed_windowed_revocable_and_end_with_the_call =>
+        sqlite_call_links_are_hashed_windowed_revocable_and_end_with_the_call,
+        postgres_call_links_are_hashed_windowed_revocable_and_end_with_the_call;
 }
 
 /// Tuesday 1 December 2026: a plain weekday a week after the suite's clock.
@@ -779,4 +782,85 @@ async fn a_reservation_keeps_its_quote_after_price_changes(store: Store) {
     let confirmed = store.confirm(held.id, later(2)).await.unwrap();
     assert_eq!(confirmed.quote, original);
     assert_eq!(store.reservations(&by_resource(zaal.id)).await.unwrap()[0].quote, original);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls and their links
+// ---------------------------------------------------------------------------------------------
+
+async fn call_links_are_hashed_windowed_revocable_and_end_with_the_call(store: Store) {
+    use balie_booking::calls::{check_link, CallRequest, LinkWindow, NewParticipant, ParticipantRole, Refusal};
+    let agent = store.create_staff("a@example.org", "An Peeters", "x", &["agent"], now()).await.unwrap();
+    let period = span(TUESDAY, (10, 0), (10, 30));
+    let request = CallRequest {
+        title: "Bouwaanvraag".into(),
+        period,
+        participants: vec![
+            NewParticipant {
+                name: "Jan".into(),
+                role: ParticipantRole::Citizen,
+                email: Some("jan@example.org".into()),
+            },
+            NewParticipant { name: "Architect Els".into(), role: ParticipantRole::Guest, email: None },
+        ],
+    };
+    let window = LinkWindow::default();
+    let (call, tokens) = store.create_call(&request, (agent, "An Peeters"), window, now()).await.unwrap();
+    assert_eq!(call.participants.len(), 3);
+    assert_eq!(call.participants[0].role, ParticipantRole::Agent);
+    assert_eq!(call.participants[0].name, "An Peeters");
+    assert_eq!(tokens.len(), 3);
+    assert!(tokens.iter().all(|t| t.len() == 40), "160 bits, hex");
+    assert_ne!(tokens[1], tokens[2]);
+
+    // Each token finds its own participant; the raw token is stored nowhere.
+    for (p, t) in call.participants.iter().zip(&tokens) {
+        let (found, ended) = store.participant_by_token(t).await.unwrap().expect("known token");
+        assert_eq!(&found, p);
+        assert_eq!(ended, None);
+    }
+    assert!(store.participant_by_token(&"0".repeat(40)).await.unwrap().is_none());
+    let dump = format!("{:?}", store.call(call.id).await.unwrap());
+    assert!(tokens.iter().all(|t| !dump.contains(t.as_str())));
+
+    // The window: from 15 minutes before the start to an hour after the end.
+    let citizen = &call.participants[1];
+    assert_eq!(citizen.valid.start, period.start - minutes(15));
+    assert_eq!(citizen.valid.end, period.end + minutes(60));
+    assert_eq!(
+        check_link(citizen, None, period.start - minutes(16)),
+        Err(Refusal::NotYetValid { from: citizen.valid.start })
+    );
+    assert_eq!(check_link(citizen, None, period.start), Ok(()));
+
+    // A third party added later gets a link of their own; revoking it works at once.
+    let (interpreter, token) = store
+        .add_participant(
+            call.id,
+            &NewParticipant { name: "Tolk".into(), role: ParticipantRole::Guest, email: None },
+            window,
+            now(),
+        )
+        .await
+        .unwrap();
+    let revoked = store.revoke_participant(call.id, interpreter.id, later(5)).await.unwrap();
+    assert_eq!(revoked.revoked_at, Some(later(5)));
+    let (found, _) = store.participant_by_token(&token).await.unwrap().unwrap();
+    assert_eq!(check_link(&found, None, period.start), Err(Refusal::Revoked));
+    let bad = NewParticipant { name: " ".into(), role: ParticipantRole::Agent, email: Some("x".into()) };
+    match store.add_participant(call.id, &bad, window, now()).await {
+        Err(Error::Invalid(fields)) => assert_eq!(fields.len(), 3, "{fields:?}"),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+
+    // Ending the call ends every link.
+    store.end_call(call.id, later(60)).await.unwrap();
+    let (found, ended) = store.participant_by_token(&tokens[1]).await.unwrap().unwrap();
+    assert_eq!(ended, Some(later(60)));
+    assert_eq!(check_link(&found, ended, period.start), Err(Refusal::CallEnded));
+    assert!(matches!(
+        store.add_participant(call.id, &request.participants[1], window, now()).await,
+        Err(Error::State(_))
+    ));
+    assert!(matches!(store.call(call.id + 1000).await, Err(Error::NotFound { .. })));
 }
