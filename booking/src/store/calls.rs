@@ -142,10 +142,10 @@ impl Store {
 
     /// The participant a raw token belongs to, with the call's end if it ended.
     pub async fn participant_by_token(&self, raw: &str) -> Result<Option<(ParticipantRecord, Option<Timestamp>)>> {
-        let row = sqlx::query(&format!(
+        let row = sqlx::query(
             "SELECT p.id, p.call_id, p.name, p.role, p.email, p.valid_from, p.valid_until, p.revoked_at, c.ended_at \
-             FROM call_participants p JOIN calls c ON c.id = p.call_id WHERE p.token_hash = $1"
-        ))
+             FROM call_participants p JOIN calls c ON c.id = p.call_id WHERE p.token_hash = $1",
+        )
         .bind(token_hash(raw))
         .fetch_optional(&self.pool)
         .await?;
