@@ -136,6 +136,12 @@ impl Call {
         self.ended
     }
 
+    /// Nobody is connected, waiting or reconnecting: the driver may drop the call's state (chat
+    /// included) and start afresh if someone joins again.
+    pub fn is_vacant(&self) -> bool {
+        self.conns.is_empty() && self.members.values().all(|m| matches!(m.state, State::Gone(_)))
+    }
+
     /// When [`Call::tick`] next has something to do: the earliest end of a reconnect grace.
     pub fn next_deadline(&self) -> Option<Timestamp> {
         self.members
@@ -339,6 +345,25 @@ impl Call {
                 self.lobby_to_agents(&mut fx);
             }
             State::Reconnecting { .. } | State::Gone(_) => {}
+        }
+        fx
+    }
+
+    /// The participant's link was revoked: out of the lobby or the call, and kept out.
+    pub fn revoke(&mut self, participant: ParticipantId) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        match self.members.get(&participant).map(|m| m.state) {
+            Some(State::Gone(_)) => {}
+            Some(_) => self.leave(participant, EndReason::Removed, &mut fx),
+            None => {
+                // Never joined: remember, so a join racing the revocation is refused too.
+                let who = Admission { id: participant, name: String::new(), role: Role::Guest };
+                let gone = State::Gone(EndReason::Removed);
+                self.members.insert(
+                    participant,
+                    Member { who, conn: None, state: gone, audio: false, video: false, screen_share: false },
+                );
+            }
         }
         fx
     }

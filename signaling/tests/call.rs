@@ -229,6 +229,10 @@ fn after_the_grace_a_dropped_participant_is_gone_and_queues_again() {
     let fx = call.connect(107, who(CITIZEN), false, vec![]);
     assert!(sent_to(&fx, 107).contains(&ServerMessage::Waiting { position: 1 }));
     assert!(media(&fx).is_empty());
+    assert!(!call.is_vacant());
+    call.disconnect(107, t0());
+    call.receive(A, ClientMessage::Leave, t0());
+    assert!(call.is_vacant(), "everyone left");
 }
 
 #[test]
@@ -293,4 +297,17 @@ fn chat_limits_and_unknown_sockets() {
     assert_eq!(error_code(&sent_to(&fx, A)), Some(ErrorCode::JoinFirst));
     assert!(call.receive(999, ClientMessage::Ping, t0()).is_empty(), "a socket the call does not know gets nothing");
     assert_eq!(sent_to(&call.receive(A, ClientMessage::Ping, t0()), A), [ServerMessage::Pong]);
+}
+
+#[test]
+fn a_revoked_link_takes_the_participant_out_and_keeps_them_out() {
+    let mut call = agent_and_waiting_citizen();
+    call.receive(A, ClientMessage::Admit { participant: CITIZEN }, t0());
+    let fx = call.revoke(CITIZEN);
+    assert_eq!(sent_to(&fx, C), [ServerMessage::Ended { reason: EndReason::Removed }]);
+    assert_eq!(media(&fx), [MediaCommand::Leave(CITIZEN)]);
+    let fx = call.revoke(GUEST);
+    assert!(fx.is_empty(), "the guest never joined");
+    let fx = call.connect(G, who(GUEST), false, vec![]);
+    assert_eq!(sent_to(&fx, G), [ServerMessage::Ended { reason: EndReason::Removed }]);
 }

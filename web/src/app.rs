@@ -11,7 +11,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{Html, Response};
 use axum::routing::get;
 use axum::Router;
+use balie_booking::calls::LinkWindow;
 use balie_booking::Store;
+use balie_media::Sfu;
+use balie_signaling::Hub;
 use jiff::SignedDuration;
 use rand::RngCore;
 use tokio::sync::watch;
@@ -24,8 +27,9 @@ use crate::auth::{self, Sessions};
 use crate::config::Config;
 use crate::error::problem;
 use crate::http::{self, Limiter};
+use crate::media::{media_config, IceConfig};
 use crate::openapi::ApiDoc;
-use crate::routes::{admin, catalogue, health, reservations, series, session};
+use crate::routes::{admin, calls, catalogue, health, reservations, series, session, signaling};
 use crate::state::AppState;
 
 /// Demo staff accounts: e-mail, name, role, password. Printed at first start and in README.md.
@@ -106,11 +110,41 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         config.secure_cookies(),
     );
     let decoy_hash: Arc<str> = tokio::task::spawn_blocking(auth::decoy_hash).await?.into();
+    anyhow::ensure!(
+        config.link_open_before_minutes >= 0 && config.link_close_after_minutes >= 0,
+        "link windows cannot be negative"
+    );
+    anyhow::ensure!(config.reconnect_grace_seconds >= 0, "BALIE_RECONNECT_GRACE_SECONDS cannot be negative");
+    anyhow::ensure!(config.max_participants >= 2, "BALIE_MAX_PARTICIPANTS must be at least 2");
+    let ice = IceConfig::new(config)?;
+    let (sfu, media_events) = Sfu::start(media_config(config)?).await.context("starting the media server")?;
+    let settings = balie_signaling::Settings {
+        max_participants: config.max_participants,
+        reconnect_grace: SignedDuration::from_secs(config.reconnect_grace_seconds),
+    };
+    let (hub, mut ended) = Hub::start(sfu.clone(), media_events, settings);
+    let recorder = store.clone();
+    tokio::spawn(async move {
+        while let Some(call) = ended.recv().await {
+            match recorder.end_call(call, crate::routes::now()).await {
+                Ok(()) => tracing::info!(call, "call ended; its links no longer open it"),
+                Err(e) => tracing::error!(call, error = %e, "recording the end of a call"),
+            }
+        }
+    });
     Ok(AppState {
         store,
         sessions: Arc::new(sessions),
         hold_ttl: SignedDuration::from_secs(config.hold_ttl_seconds),
         decoy_hash,
+        hub,
+        sfu,
+        ice: Arc::new(ice),
+        link_window: LinkWindow {
+            open_before: SignedDuration::from_mins(config.link_open_before_minutes),
+            close_after: SignedDuration::from_mins(config.link_close_after_minutes),
+        },
+        public_url: config.public_url.trim_end_matches('/').into(),
     })
 }
 
@@ -155,6 +189,10 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(reservations::cancel))
         .routes(routes!(series::book))
         .routes(routes!(series::cancel_from))
+        .routes(routes!(calls::create))
+        .routes(routes!(calls::get))
+        .routes(routes!(calls::invite))
+        .routes(routes!(calls::revoke))
         .routes(routes!(session::me, session::logout))
         .layer(GovernorLayer { config: api_limiter.clone() })
         .merge(login)
@@ -169,6 +207,8 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
             get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone()) }),
         )
         .route("/", get(|| async { Html(INDEX_HTML) }))
+        .route("/api/v1/signalisatie", get(signaling::upgrade))
+        .merge(crate::assets::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::renew_session))
@@ -201,6 +241,7 @@ impl Running {
         for j in self.jobs {
             let _ = j.await;
         }
+        self.state.sfu.close().await;
         self.state.store.close().await;
         Ok(())
     }

@@ -236,6 +236,12 @@ impl Roles for Bookers {
     const ROLES: &'static [Role] = &[Role::Agent, Role::ResourceAdmin];
 }
 
+/// Agents: host video calls.
+pub struct Agents;
+impl Roles for Agents {
+    const ROLES: &'static [Role] = &[Role::Agent];
+}
+
 /// Resource admins: keep the catalogue.
 pub struct Admins;
 impl Roles for Admins {

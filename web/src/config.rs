@@ -109,6 +109,56 @@ pub struct Config {
     #[arg(long, env = "BALIE_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
 
+    /// Addresses the media server (SFU) binds and announces, comma-separated. The default keeps
+    /// calls on this machine; in production give the server's address.
+    #[arg(long, env = "BALIE_MEDIA_IPS", default_value = "127.0.0.1", value_delimiter = ',')]
+    pub media_ips: Vec<std::net::IpAddr>,
+
+    /// One UDP port for all media (0 = any free port), or use the range below.
+    #[arg(long, env = "BALIE_MEDIA_UDP_PORT", default_value_t = 0)]
+    pub media_udp_port: u16,
+
+    /// A UDP port range for media, `MIN-MAX`, instead of one muxed port.
+    #[arg(long, env = "BALIE_MEDIA_UDP_RANGE")]
+    pub media_udp_range: Option<String>,
+
+    /// Passive ICE-TCP port for clients whose UDP is blocked (unset = off).
+    #[arg(long, env = "BALIE_MEDIA_TCP_PORT")]
+    pub media_tcp_port: Option<u16>,
+
+    /// NAT 1:1: the public addresses to announce instead of BALIE_MEDIA_IPS, comma-separated.
+    #[arg(long, env = "BALIE_MEDIA_PUBLIC_IPS", value_delimiter = ',')]
+    pub media_public_ips: Vec<std::net::IpAddr>,
+
+    /// STUN/TURN server URLs handed to browsers, comma-separated (`stun:…`, `turn:…`, `turns:…`).
+    #[arg(long, env = "BALIE_ICE_URLS", value_delimiter = ',')]
+    pub ice_urls: Vec<String>,
+
+    /// Shared secret of the TURN server (coturn `static-auth-secret`): browsers get time-limited
+    /// TURN REST credentials derived from it, never the secret.
+    #[arg(long, env = "BALIE_TURN_SECRET", default_value = "", hide_default_value = true)]
+    pub turn_secret: Secret,
+
+    /// How long TURN credentials stay valid, in minutes.
+    #[arg(long, env = "BALIE_TURN_TTL_MINUTES", default_value_t = 720)]
+    pub turn_ttl_minutes: i64,
+
+    /// A participant's link opens the call this many minutes before its start…
+    #[arg(long, env = "BALIE_LINK_OPEN_BEFORE_MINUTES", default_value_t = 15)]
+    pub link_open_before_minutes: i64,
+
+    /// …and closes this many minutes after its end.
+    #[arg(long, env = "BALIE_LINK_CLOSE_AFTER_MINUTES", default_value_t = 60)]
+    pub link_close_after_minutes: i64,
+
+    /// How long a participant whose connection dropped keeps their place in the call.
+    #[arg(long, env = "BALIE_RECONNECT_GRACE_SECONDS", default_value_t = 30)]
+    pub reconnect_grace_seconds: i64,
+
+    /// Most participants in one call, the agent and the lobby included.
+    #[arg(long, env = "BALIE_MAX_PARTICIPANTS", default_value_t = 8)]
+    pub max_participants: usize,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -148,6 +198,18 @@ impl fmt::Debug for Config {
             .field("hold_ttl_seconds", &self.hold_ttl_seconds)
             .field("seed_demo", &self.seed_demo)
             .field("rate_per_second", &self.rate_per_second)
+            .field("media_ips", &self.media_ips)
+            .field("media_udp_port", &self.media_udp_port)
+            .field("media_udp_range", &self.media_udp_range)
+            .field("media_tcp_port", &self.media_tcp_port)
+            .field("media_public_ips", &self.media_public_ips)
+            .field("ice_urls", &self.ice_urls)
+            .field("turn_secret", &self.turn_secret)
+            .field("turn_ttl_minutes", &self.turn_ttl_minutes)
+            .field("link_open_before_minutes", &self.link_open_before_minutes)
+            .field("link_close_after_minutes", &self.link_close_after_minutes)
+            .field("reconnect_grace_seconds", &self.reconnect_grace_seconds)
+            .field("max_participants", &self.max_participants)
             .field("rate_burst", &self.rate_burst)
             .field("login_per_minute", &self.login_per_minute)
             .field("log_format", &self.log_format)

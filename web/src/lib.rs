@@ -9,15 +9,19 @@
 //! - [`extract`]: JSON and query extractors that name the bad field.
 //! - [`http`]: security headers, server timing, access log, rate limits.
 //! - [`jobs`]: background loops (hold expiry, clean-ups).
+//! - [`media`]: the media server's configuration and the ICE servers handed to browsers.
+//! - [`assets`]: the embedded front end (the call page).
 //! - [`openapi`]: the generated OpenAPI 3.1 document.
 
 pub mod app;
+pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod error;
 pub mod extract;
 pub mod http;
 pub mod jobs;
+pub mod media;
 pub mod openapi;
 pub mod routes;
 pub mod state;

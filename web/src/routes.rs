@@ -2,11 +2,13 @@
 //! *Zaalreservatie* vocabulary (infrastructuur, reservaties, …); see docs/api.md for the mapping.
 
 pub mod admin;
+pub mod calls;
 pub mod catalogue;
 pub mod health;
 pub mod reservations;
 pub mod series;
 pub mod session;
+pub mod signaling;
 
 use jiff::Timestamp;
 

@@ -2,10 +2,14 @@
 
 use std::sync::Arc;
 
+use balie_booking::calls::LinkWindow;
 use balie_booking::Store;
+use balie_media::Sfu;
+use balie_signaling::Hub;
 use jiff::SignedDuration;
 
 use crate::auth::Sessions;
+use crate::media::IceConfig;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,4 +18,11 @@ pub struct AppState {
     pub hold_ttl: SignedDuration,
     /// Verified against for unknown e-mail addresses (see `auth::decoy_hash`).
     pub decoy_hash: Arc<str>,
+    /// The calls: one task per live call, and the media server under them.
+    pub hub: Hub,
+    pub sfu: Sfu,
+    pub ice: Arc<IceConfig>,
+    pub link_window: LinkWindow,
+    /// Where people reach balie; links in e-mails and API answers start with it.
+    pub public_url: Arc<str>,
 }
