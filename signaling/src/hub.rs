@@ -137,9 +137,9 @@ impl Hub {
         self.send(call, Input::Revoke { participant });
     }
 
-    /// Calls with a live task.
-    pub fn live_calls(&self) -> usize {
-        self.inner.lock().live.len()
+    /// Ids of the calls with a live task.
+    pub fn live_call_ids(&self) -> Vec<i64> {
+        self.inner.lock().live.keys().copied().collect()
     }
 
     /// Sends under the hub's lock: a call task that finds its inbox empty under the same lock

@@ -277,3 +277,32 @@ both!(the_call_api_checks_roles_and_input, async |app: &TestApp| {
     }
     assert_eq!(agent.get("/api/v1/gesprekken/999999").await.status, 404);
 });
+
+both!(metrics_count_live_calls_and_media_peers, async |app: &TestApp| {
+    let metric = |text: &str, name: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(name) && !l.starts_with('#')).unwrap_or_else(|| panic!("{name} in {text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let text = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(metric(&text, "balie_calls_live"), 0.0);
+    let call = create_call(&app, -1).await;
+    let (mut agent, _) = join(&app, &call.agent).await;
+    until(&mut agent, "admitted").await;
+    let r = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap();
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    let text = r.text().await.unwrap();
+    assert_eq!(metric(&text, "balie_calls_live"), 1.0);
+    assert_eq!(metric(&text, "balie_media_peers"), 1.0, "the agent's peer connection");
+    // Everyone gone: the call's task retires and its peer connection closes.
+    send(&mut agent, json!({"type": "leave"})).await;
+    until(&mut agent, "ended").await;
+    let mut last = String::new();
+    for _ in 0..100 {
+        last = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+        if metric(&last, "balie_calls_live") == 0.0 && metric(&last, "balie_media_peers") == 0.0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the call and its peer stayed: {last}");
+});

@@ -145,6 +145,8 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
             close_after: SignedDuration::from_mins(config.link_close_after_minutes),
         },
         public_url: config.public_url.trim_end_matches('/').into(),
+        metrics: Default::default(),
+        metrics_token: (!config.metrics_token.is_empty()).then(|| config.metrics_token.expose().into()),
     })
 }
 
@@ -208,6 +210,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         )
         .route("/", get(|| async { Html(INDEX_HTML) }))
         .route("/api/v1/signalisatie", get(signaling::upgrade))
+        .route("/metrics", get(crate::metrics::serve))
         .merge(crate::assets::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -159,6 +159,10 @@ pub struct Config {
     #[arg(long, env = "BALIE_MAX_PARTICIPANTS", default_value_t = 8)]
     pub max_participants: usize,
 
+    /// Bearer token for scraping `/metrics` from another machine (unset: this machine only).
+    #[arg(long, env = "BALIE_METRICS_TOKEN", default_value = "", hide_default_value = true)]
+    pub metrics_token: Secret,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -210,6 +214,7 @@ impl fmt::Debug for Config {
             .field("link_close_after_minutes", &self.link_close_after_minutes)
             .field("reconnect_grace_seconds", &self.reconnect_grace_seconds)
             .field("max_participants", &self.max_participants)
+            .field("metrics_token", &self.metrics_token)
             .field("rate_burst", &self.rate_burst)
             .field("login_per_minute", &self.login_per_minute)
             .field("log_format", &self.log_format)

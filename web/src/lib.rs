@@ -11,6 +11,7 @@
 //! - [`jobs`]: background loops (hold expiry, clean-ups).
 //! - [`media`]: the media server's configuration and the ICE servers handed to browsers.
 //! - [`assets`]: the embedded front end (the call page).
+//! - [`metrics`]: Prometheus metrics at `/metrics`.
 //! - [`openapi`]: the generated OpenAPI 3.1 document.
 
 pub mod app;
@@ -22,6 +23,7 @@ pub mod extract;
 pub mod http;
 pub mod jobs;
 pub mod media;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod state;

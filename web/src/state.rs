@@ -25,4 +25,7 @@ pub struct AppState {
     pub link_window: LinkWindow,
     /// Where people reach balie; links in e-mails and API answers start with it.
     pub public_url: Arc<str>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Lets a remote scraper read `/metrics`; unset, only this machine may.
+    pub metrics_token: Option<Arc<str>>,
 }
