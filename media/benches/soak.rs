@@ -65,7 +65,11 @@ async fn cycle(
         }
         tick += 1;
         let connected = pair.iter().all(|c| states.lock().unwrap().get(&c.key) == Some(&PeerState::Connected));
-        let flowing = pair.iter().all(|c| c.record.lock().unwrap().received.len() >= 4);
+        // Both kinds from the other participant: a track the SFU failed to publish shows here.
+        let flowing = pair.iter().all(|c| {
+            let record = c.record.lock().unwrap();
+            ['A', 'V'].iter().all(|kind| record.received.iter().filter(|r| r.kind == *kind).count() >= 2)
+        });
         if connected && flowing {
             break;
         }
@@ -98,6 +102,13 @@ async fn cycle(
 fn main() {
     let cycles: i64 = if std::env::args().any(|arg| arg == "--bench") { 1000 } else { 30 };
     let warmup = 5;
+    // The SFU's warnings (a failed server offer, a refused subscription) explain a stalled cycle.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            std::env::var("SOAK_LOG").unwrap_or("balie_media=warn".into()),
+        ))
+        .with_writer(std::io::stderr)
+        .init();
     let mut failed = false;
     common::run(async {
         let (sfu, mut events) = Sfu::start(MediaConfig::loopback()).await.expect("start");

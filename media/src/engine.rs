@@ -84,6 +84,12 @@ pub(crate) async fn build_peer_connection(
         // mDNS would open a multicast socket on every interface; the SFU announces plain
         // addresses, so it has no use for it.
         .with_multicast_dns_mode(MulticastDnsMode::Disabled)
+        // Both sides offer on this connection (server offers for subscriptions, the page for
+        // publishing). The DTLS role is fixed by the first exchange: when the page answered a
+        // server offer with `setup:active`, the server is the DTLS server. rtc 0.21.1 answers
+        // with its configured role every time, so it must be the server's (`passive`), or the
+        // page's later offer gets `setup:active` back and Chromium fails "to set SSL role".
+        .with_answering_dtls_role(rtc::peer_connection::transport::RTCDtlsRole::Server)
         .build();
 
     let udp: Vec<SocketAddr> = config.bind_ips.iter().map(|ip| SocketAddr::new(*ip, lease.0)).collect();

@@ -2,6 +2,7 @@
 
 use crate::sfu::Inner;
 use crate::{nat, source, IceCandidate, MediaConfig, MediaEvent, PeerKey, PeerState};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use tokio::sync::mpsc::UnboundedSender;
 use webrtc::media_stream::track_remote::TrackRemote;
@@ -14,6 +15,9 @@ pub(crate) struct PeerHandler {
     pub(crate) config: MediaConfig,
     pub(crate) events: UnboundedSender<MediaEvent>,
     pub(crate) sfu: Weak<Inner>,
+    /// Shared with the peer's sinks: nothing is forwarded to a connection that cannot carry it
+    /// yet, or the keyframe a subscriber starts with would be lost before DTLS is up.
+    pub(crate) connected: Arc<AtomicBool>,
 }
 
 #[async_trait::async_trait]
@@ -40,6 +44,7 @@ impl PeerConnectionEventHandler for PeerHandler {
             RTCPeerConnectionState::Closed => PeerState::Closed,
             _ => return,
         };
+        self.connected.store(state == PeerState::Connected, Ordering::Release);
         let _ = self.events.send(MediaEvent::State { peer: self.key, state });
     }
 

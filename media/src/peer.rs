@@ -25,6 +25,7 @@ pub(crate) struct Peer {
     pub(crate) key: PeerKey,
     pub(crate) pc: Arc<dyn PeerConnection>,
     pub(crate) lease: Lease,
+    connected: Arc<AtomicBool>,
     config: MediaConfig,
     events: UnboundedSender<MediaEvent>,
     negotiation: tokio::sync::Mutex<Negotiation>,
@@ -50,8 +51,18 @@ struct Negotiation {
     server_offer_outstanding: bool,
     /// The transceivers changed (or an ICE restart was asked for) since the last server offer.
     pending: bool,
+    /// Sources whose tracks the outstanding server offer carries for the first time: the answer
+    /// starts exactly these. A track added after that offer was sent is not negotiated yet, and
+    /// what is written to it is dropped by the engine, which would swallow the keyframe the
+    /// subscriber starts with.
+    offered: Vec<u64>,
     /// Client candidates that arrived before any remote description: the engine refuses them then.
     early_candidates: Vec<RTCIceCandidateInit>,
+    /// The participant's first offer has been answered. The server holds its own offers until
+    /// then: a server offer crossing the page's first offer makes Chromium roll back, and its next
+    /// offer then clashes with the header-extension ids of ours ("BUNDLE group contains a codec
+    /// collision for header extension id"), seen in about one browser test in four.
+    client_offered: bool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -63,6 +74,7 @@ impl Peer {
         key: PeerKey,
         pc: Arc<dyn PeerConnection>,
         lease: Lease,
+        connected: Arc<AtomicBool>,
         config: MediaConfig,
         events: UnboundedSender<MediaEvent>,
     ) -> Self {
@@ -70,6 +82,7 @@ impl Peer {
             key,
             pc,
             lease,
+            connected,
             config,
             events,
             negotiation: tokio::sync::Mutex::new(Negotiation::default()),
@@ -100,6 +113,7 @@ impl Peer {
         self.add_early_candidates(&mut negotiation).await;
         let answer = self.pc.create_answer(None).await.map_err(Error::sdp)?;
         self.pc.set_local_description(answer.clone()).await.map_err(Error::sdp)?;
+        negotiation.client_offered = true;
         let sdp = match self.pc.local_description().await {
             Some(local) => local.sdp,
             None => answer.sdp,
@@ -119,7 +133,7 @@ impl Peer {
     }
 
     /// The participant's answer to the outstanding server offer.
-    pub(crate) async fn answer(&self, sdp: String) -> Result<(), Error> {
+    pub(crate) async fn answer(self: &Arc<Self>, sdp: String) -> Result<(), Error> {
         let mut negotiation = self.negotiation.lock().await;
         if !negotiation.server_offer_outstanding {
             return Err(Error::Sdp("no server offer is waiting for an answer".into()));
@@ -128,7 +142,8 @@ impl Peer {
         self.pc.set_remote_description(answer).await.map_err(Error::sdp)?;
         negotiation.server_offer_outstanding = false;
         self.add_early_candidates(&mut negotiation).await;
-        self.activate_sinks().await;
+        let offered = std::mem::take(&mut negotiation.offered);
+        self.activate_sinks(&offered).await;
         self.offer_if_stable(&mut negotiation).await;
         Ok(())
     }
@@ -150,7 +165,7 @@ impl Peer {
         }
     }
 
-    pub(crate) async fn restart_ice(&self) -> Result<(), Error> {
+    pub(crate) async fn restart_ice(self: &Arc<Self>) -> Result<(), Error> {
         let mut negotiation = self.negotiation.lock().await;
         self.pc.restart_ice().await.map_err(Error::engine)?;
         negotiation.pending = true;
@@ -159,7 +174,7 @@ impl Peer {
     }
 
     /// Adds sendonly tracks for `sources` (those not already received) and offers them.
-    pub(crate) async fn subscribe(&self, sources: &[Arc<Source>], participants: usize) {
+    pub(crate) async fn subscribe(self: &Arc<Self>, sources: &[Arc<Source>], participants: usize) {
         let mut negotiation = self.negotiation.lock().await;
         for source in sources {
             if self.is_closed() || lock(&self.received).contains_key(&source.id) {
@@ -194,7 +209,7 @@ impl Peer {
             }],
         )));
         let sender = self.pc.add_track(track.clone()).await.map_err(Error::engine)?;
-        let sink = Sink::new(self.key, source, track, sender, ssrc);
+        let sink = Sink::new(self.key, source, track, sender, ssrc, Arc::clone(&self.connected));
         if let Some(layer) = source.pick_layer(participants) {
             sink.set_target(layer);
         }
@@ -202,7 +217,7 @@ impl Peer {
     }
 
     /// Removes what this participant received from `source_id` and offers the change.
-    pub(crate) async fn unsubscribe(&self, source_id: u64) {
+    pub(crate) async fn unsubscribe(self: &Arc<Self>, source_id: u64) {
         let mut negotiation = self.negotiation.lock().await;
         let Some(Subscription { source, sink }) = lock(&self.received).remove(&source_id) else {
             return;
@@ -224,10 +239,10 @@ impl Peer {
         lock(&self.received).values().map(|s| (Arc::clone(&s.source), Arc::clone(&s.sink))).collect()
     }
 
-    /// After an answer: every sink the subscriber has accepted learns its payload type and starts.
-    async fn activate_sinks(&self) {
+    /// After an answer: the sinks that offer carried learn their payload type and start.
+    async fn activate_sinks(&self, offered: &[u64]) {
         for (source, sink) in self.received() {
-            if sink.is_active() {
+            if sink.is_active() || !offered.contains(&source.id) {
                 continue;
             }
             let Ok(parameters) = sink.sender.get_parameters().await else {
@@ -254,8 +269,16 @@ impl Peer {
     }
 
     /// Sends one server offer covering every pending change, if the connection is in `stable`.
-    async fn offer_if_stable(&self, negotiation: &mut Negotiation) {
-        if !negotiation.pending || negotiation.server_offer_outstanding || self.is_closed() {
+    ///
+    /// If the engine fails to produce or apply the offer, the change stays pending and another
+    /// attempt is scheduled: nothing else might come along to retry it, and a subscriber would
+    /// silently never get the new track.
+    async fn offer_if_stable(self: &Arc<Self>, negotiation: &mut Negotiation) {
+        if !negotiation.pending
+            || negotiation.server_offer_outstanding
+            || !negotiation.client_offered
+            || self.is_closed()
+        {
             return;
         }
         if self.pc.get_transceivers().await.is_empty() {
@@ -267,20 +290,33 @@ impl Peer {
             Ok(offer) => offer,
             Err(err) => {
                 tracing::warn!(%err, peer = ?self.key, "server offer failed");
+                self.retry_offer_later();
                 return;
             }
         };
         if let Err(err) = self.pc.set_local_description(offer.clone()).await {
             tracing::warn!(%err, peer = ?self.key, "server offer not applied");
+            self.retry_offer_later();
             return;
         }
         negotiation.pending = false;
         negotiation.server_offer_outstanding = true;
+        negotiation.offered =
+            self.received().into_iter().filter(|(_, sink)| !sink.is_active()).map(|(source, _)| source.id).collect();
         let sdp = match self.pc.local_description().await {
             Some(local) => local.sdp,
             None => offer.sdp,
         };
         let _ = self.events.send(MediaEvent::Offer { peer: self.key, sdp: self.announce(&sdp) });
+    }
+
+    fn retry_offer_later(self: &Arc<Self>) {
+        let peer = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let mut negotiation = peer.negotiation.lock().await;
+            peer.offer_if_stable(&mut negotiation).await;
+        });
     }
 
     /// Closes the connection and stops everything it receives. The caller unpublishes what it

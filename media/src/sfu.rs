@@ -64,7 +64,9 @@ impl Sfu {
             self.leave(peer).await;
         }
         let lease = inner.ports.lease(&inner.config.bind_ips)?;
+        let connected = Arc::new(AtomicBool::new(false));
         let handler = Arc::new(PeerHandler {
+            connected: Arc::clone(&connected),
             key: peer,
             config: inner.config.clone(),
             events: inner.events.clone(),
@@ -78,7 +80,7 @@ impl Sfu {
             }
         };
         lock(&inner.connections).push(Arc::downgrade(&pc));
-        let joined = Arc::new(Peer::new(peer, pc, lease, inner.config.clone(), inner.events.clone()));
+        let joined = Arc::new(Peer::new(peer, pc, lease, connected, inner.config.clone(), inner.events.clone()));
 
         // Insert and snapshot the published tracks under one lock, so a track published
         // concurrently is either in the snapshot or sees this peer (see `publish`).
@@ -180,7 +182,7 @@ impl Sfu {
 }
 
 impl Inner {
-    fn find(&self, peer: PeerKey) -> Result<Arc<Peer>, Error> {
+    pub(crate) fn find(&self, peer: PeerKey) -> Result<Arc<Peer>, Error> {
         lock(&self.calls)
             .get(&peer.call)
             .and_then(|members| members.get(&peer.participant))

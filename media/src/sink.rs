@@ -7,6 +7,7 @@ use crate::keyframe::Codec;
 use crate::source::Source;
 use crate::PeerKey;
 use rtc::rtp;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 use tokio::sync::mpsc;
@@ -23,6 +24,8 @@ pub(crate) struct Sink {
     pub(crate) subscriber: PeerKey,
     pub(crate) sender: Arc<dyn RtpSender>,
     ssrc: u32,
+    /// The subscriber's connection is up (DTLS done): writes before that are lost.
+    connected: Arc<AtomicBool>,
     state: Mutex<SinkState>,
     queue: mpsc::Sender<rtp::Packet>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -42,12 +45,14 @@ impl Sink {
         track: Arc<TrackLocalStaticRTP>,
         sender: Arc<dyn RtpSender>,
         ssrc: u32,
+        connected: Arc<AtomicBool>,
     ) -> Arc<Sink> {
         let (queue, mut packets) = mpsc::channel::<rtp::Packet>(QUEUE);
         let sink = Arc::new(Sink {
             subscriber,
             sender,
             ssrc,
+            connected,
             state: Mutex::new(SinkState {
                 forwarder: Forwarder::new(Codec::from_mime(&source.codec.mime_type), source.codec.clock_rate),
                 payload_type: None,
@@ -100,6 +105,9 @@ impl Sink {
     /// Queues `packet` for this subscriber if it carries the chosen layer; returns the SSRC to
     /// request a keyframe on, if the subscriber is waiting for one.
     pub(crate) fn push(&self, packet: &rtp::Packet, now: Instant) -> Option<u32> {
+        if !self.connected.load(Ordering::Acquire) {
+            return None;
+        }
         let mut state = self.state();
         let payload_type = state.payload_type?;
         let header = &packet.header;

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::peer_connection::PeerConnection;
 
 /// Keyframes are expensive for the publisher's uplink; several subscribers asking at once (a
 /// join, a layer switch, a loss burst) get one.
@@ -94,28 +95,16 @@ impl Source {
 /// Reads one remote track of `publisher` until it ends: publishes it to the call when its first
 /// stream opens, forwards its packets, and unpublishes it at the end.
 pub(crate) async fn read_track(inner: Weak<Inner>, publisher: PeerKey, track: Arc<dyn TrackRemote>) {
+    tracing::debug!(?publisher, "track reader started");
     let mut source: Option<Arc<Source>> = None;
+    // Streams that opened before the track's codec was known.
+    let mut unopened: Vec<Layer> = Vec::new();
     while let Some(event) = track.poll().await {
         match event {
             TrackRemoteEvent::OnOpen(init) => match &source {
                 None => {
-                    let Some(codec) = track.codec(init.ssrc).await else {
-                        tracing::warn!(?publisher, "remote track without a codec ignored");
-                        continue;
-                    };
-                    let opened = Arc::new(Source {
-                        id: NEXT_SOURCE_ID.fetch_add(1, Ordering::Relaxed),
-                        publisher,
-                        kind: track.kind().await,
-                        codec,
-                        remote: Arc::clone(&track),
-                        layers: Mutex::new(vec![Layer { ssrc: init.ssrc, rid: init.rid, bytes: 0 }]),
-                        sinks: Mutex::new(Vec::new()),
-                        keyframe_requested: Mutex::new(HashMap::new()),
-                    });
-                    let Some(sfu) = inner.upgrade() else { return };
-                    sfu.publish(Arc::clone(&opened)).await;
-                    source = Some(opened);
+                    unopened.push(Layer { ssrc: init.ssrc, rid: init.rid, bytes: 0 });
+                    source = open(&inner, publisher, &track, &mut unopened, None).await;
                 }
                 Some(known) => {
                     if known.add_layer(init.ssrc, init.rid) {
@@ -125,6 +114,10 @@ pub(crate) async fn read_track(inner: Weak<Inner>, publisher: PeerKey, track: Ar
                 }
             },
             TrackRemoteEvent::OnRtpPacket(packet) => {
+                if source.is_none() && !unopened.is_empty() {
+                    let payload_type = Some(packet.header.payload_type);
+                    source = open(&inner, publisher, &track, &mut unopened, payload_type).await;
+                }
                 if let Some(source) = &source {
                     for ssrc in source.fan_out(&packet) {
                         source.request_keyframe(ssrc).await;
@@ -135,7 +128,68 @@ pub(crate) async fn read_track(inner: Weak<Inner>, publisher: PeerKey, track: Ar
             _ => {}
         }
     }
+    tracing::debug!(?publisher, published = source.is_some(), "track reader ended");
     if let (Some(source), Some(sfu)) = (source, inner.upgrade()) {
         sfu.unpublish(&source).await;
     }
+}
+
+/// Publishes the track once its codec is known.
+///
+/// rtc 0.21.1 sometimes never records the codec of a stream on the remote track (the leak soak
+/// hit it about once in a few hundred connections: `TrackRemote::codec(ssrc)` stays `None`), and
+/// such a track was never forwarded. So the codec is also looked up by the payload type of the
+/// first packet in the connection's negotiated receive parameters.
+async fn open(
+    inner: &Weak<Inner>,
+    publisher: PeerKey,
+    track: &Arc<dyn TrackRemote>,
+    unopened: &mut Vec<Layer>,
+    payload_type: Option<u8>,
+) -> Option<Arc<Source>> {
+    let mut codec = None;
+    for layer in unopened.iter() {
+        codec = track.codec(layer.ssrc).await;
+        if codec.is_some() {
+            break;
+        }
+    }
+    if codec.is_none() {
+        if let Some(payload_type) = payload_type {
+            let pc = inner.upgrade()?.find(publisher).ok()?.pc.clone();
+            codec = negotiated_codec(pc.as_ref(), payload_type).await;
+        }
+    }
+    let Some(codec) = codec else {
+        tracing::debug!(?publisher, "codec not known yet");
+        return None;
+    };
+    tracing::debug!(?publisher, mime = %codec.mime_type, "publishing");
+    let source = Arc::new(Source {
+        id: NEXT_SOURCE_ID.fetch_add(1, Ordering::Relaxed),
+        publisher,
+        kind: track.kind().await,
+        codec,
+        remote: Arc::clone(track),
+        layers: Mutex::new(std::mem::take(unopened)),
+        sinks: Mutex::new(Vec::new()),
+        keyframe_requested: Mutex::new(HashMap::new()),
+    });
+    inner.upgrade()?.publish(Arc::clone(&source)).await;
+    Some(source)
+}
+
+/// The codec negotiated for `payload_type` on any receiver of `pc` (payload types are unique
+/// within a connection's bundle).
+async fn negotiated_codec(pc: &dyn PeerConnection, payload_type: u8) -> Option<RTCRtpCodec> {
+    for receiver in pc.get_receivers().await {
+        let Ok(parameters) = receiver.get_parameters().await else {
+            continue;
+        };
+        let found = parameters.rtp_parameters.codecs.into_iter().find(|codec| codec.payload_type == payload_type);
+        if let Some(found) = found {
+            return Some(found.rtp_codec);
+        }
+    }
+    None
 }

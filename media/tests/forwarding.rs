@@ -39,7 +39,7 @@ fn check_stream(receiver: &Client, publisher: &Client, kind: char) -> (usize, us
         assert_eq!(pair[1].seq, pair[0].seq.wrapping_add((pair[1].counter - pair[0].counter) as u16));
     }
     if kind == 'V' {
-        assert!(got[0].keyframe, "video to {} must start at a keyframe", receiver.id);
+        assert!(got[0].keyframe, "video {}→{} must start at a keyframe", publisher.id, receiver.id);
     }
     let first = got[0].counter;
     let last = got.last().unwrap().counter;
@@ -103,7 +103,11 @@ fn three_participants_receive_each_others_audio_and_video_intact() {
                 }
             }
         }
-        println!("forwarded packets received {} of {} expected", totals.0, totals.1);
+        let discarded: usize = joined.iter().map(|c| c.record.lock().unwrap().discarded_before_keyframe).sum();
+        println!(
+            "forwarded packets received {} of {} expected ({discarded} video packets before a first keyframe discarded)",
+            totals.0, totals.1
+        );
 
         // Each subscriber start asked each publisher for a keyframe.
         for publisher in &joined {

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use clap::Parser;
+pub mod netns;
 pub mod race;
 
 use serde_json::Value;

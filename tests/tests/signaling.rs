@@ -137,7 +137,10 @@ both!(lobby_admission_and_chat, async |app: &TestApp| {
     // In the lobby: nothing goes in.
     send(&mut citizen, json!({"type": "chat", "text": "hallo?"})).await;
     let e = recv(&mut citizen).await.unwrap();
-    assert_eq!((e["type"].as_str(), e["code"].as_str(), e["re"].as_str()), (Some("error"), Some("not_admitted"), Some("chat")));
+    assert_eq!(
+        (e["type"].as_str(), e["code"].as_str(), e["re"].as_str()),
+        (Some("error"), Some("not_admitted"), Some("chat"))
+    );
     send(&mut citizen, json!({"type": "admit", "participant": call.citizen_id})).await;
     assert_eq!(recv(&mut citizen).await.unwrap()["code"], "not_allowed");
 
@@ -258,7 +261,8 @@ both!(bad_frames_get_errors_and_the_socket_survives, async |app: &TestApp| {
 });
 
 both!(the_call_api_checks_roles_and_input, async |app: &TestApp| {
-    let body = json!({"title": "x", "period": {"start": "2030-01-01T10:00:00+01:00", "end": "2030-01-01T11:00:00+01:00"}});
+    let body =
+        json!({"title": "x", "period": {"start": "2030-01-01T10:00:00+01:00", "end": "2030-01-01T11:00:00+01:00"}});
     assert_eq!(app.post("/api/v1/gesprekken", &body).await.status, 401);
     let manager = app.login_as("manager").await;
     assert_eq!(manager.post("/api/v1/gesprekken", &body).await.status, 403);
@@ -280,7 +284,10 @@ both!(the_call_api_checks_roles_and_input, async |app: &TestApp| {
 
 both!(metrics_count_live_calls_and_media_peers, async |app: &TestApp| {
     let metric = |text: &str, name: &str| -> f64 {
-        let line = text.lines().find(|l| l.starts_with(name) && !l.starts_with('#')).unwrap_or_else(|| panic!("{name} in {text}"));
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name) && !l.starts_with('#'))
+            .unwrap_or_else(|| panic!("{name} in {text}"));
         line.rsplit(' ').next().unwrap().parse().unwrap()
     };
     let text = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();

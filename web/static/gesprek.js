@@ -181,6 +181,10 @@ async function startMedia() {
   // addTransceiver, not addTrack: addTrack would reuse a transceiver that a server offer created
   // for someone else's stream, and send our camera on it instead of on a line of our own.
   for (const track of state.local.getTracks()) pc.addTransceiver(track, { direction: "sendrecv", streams: [state.local] });
+  // The server sends its first offer only after answering ours, so a page without camera or
+  // microphone still offers: receive-only lines for what it lacks.
+  if (state.local.getAudioTracks().length === 0) pc.addTransceiver("audio", { direction: "recvonly" });
+  if (state.local.getVideoTracks().length === 0) pc.addTransceiver("video", { direction: "recvonly" });
 }
 
 // Perfect negotiation: the server is impolite, this page is polite. An offer from the server

@@ -79,6 +79,9 @@ pub struct Record {
     pub states: Vec<RTCPeerConnectionState>,
     /// Remote tracks by track id, and whether each has ended.
     pub tracks: HashMap<String, bool>,
+    /// Video packets that arrived before the first keyframe of their track (and made this
+    /// client ask for one).
+    pub discarded_before_keyframe: usize,
 }
 
 pub struct Client {
@@ -123,13 +126,27 @@ impl PeerConnectionEventHandler for Handler {
         tokio::spawn(async move {
             let id = track.track_id().await;
             record.lock().unwrap().tracks.insert(id.clone(), false);
+            // Like a browser's decoder: video before the first keyframe is useless, so it is
+            // discarded and a keyframe is asked for (PLI), e.g. when the one the SFU started with
+            // arrived before this side's DTLS was up.
+            let mut decodable = false;
+            let mut last_pli: Option<Instant> = None;
             while let Some(event) = track.poll().await {
                 match event {
                     TrackRemoteEvent::OnRtpPacket(packet) => {
-                        if let Some(mut received) = parse(&packet.payload) {
-                            received.seq = packet.header.sequence_number;
-                            record.lock().unwrap().received.push(received);
+                        let Some(mut received) = parse(&packet.payload) else { continue };
+                        if received.kind == 'V' && !decodable && !received.keyframe {
+                            record.lock().unwrap().discarded_before_keyframe += 1;
+                            if last_pli.is_none_or(|at| at.elapsed() > Duration::from_millis(200)) {
+                                last_pli = Some(Instant::now());
+                                let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc: packet.header.ssrc };
+                                let _ = track.write_rtcp(vec![Box::new(pli)]).await;
+                            }
+                            continue;
                         }
+                        decodable = true;
+                        received.seq = packet.header.sequence_number;
+                        record.lock().unwrap().received.push(received);
                     }
                     TrackRemoteEvent::OnEnded => break,
                     _ => {}
