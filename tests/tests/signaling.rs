@@ -119,15 +119,15 @@ async fn refused(app: &TestApp, token: &str, code: &str) {
 }
 
 both!(lobby_admission_and_chat, async |app: &TestApp| {
-    let call = create_call(&app, -1).await;
-    let (mut agent, welcome) = join(&app, &call.agent).await;
+    let call = create_call(app, -1).await;
+    let (mut agent, welcome) = join(app, &call.agent).await;
     assert_eq!(welcome["type"], "welcome", "{welcome}");
     assert_eq!(welcome["you"]["role"], "agent");
     assert_eq!(welcome["you"]["presence"], "in_call");
     assert_eq!(welcome["call"], call.id);
     until(&mut agent, "admitted").await;
 
-    let (mut citizen, welcome) = join(&app, &call.citizen).await;
+    let (mut citizen, welcome) = join(app, &call.citizen).await;
     assert_eq!(welcome["you"]["presence"], "lobby");
     assert_eq!(welcome["you"]["name"], "Jan Janssens");
     assert_eq!(recv(&mut citizen).await.unwrap(), json!({"type": "waiting", "position": 1}));
@@ -161,13 +161,13 @@ both!(lobby_admission_and_chat, async |app: &TestApp| {
     assert_eq!(line["line"]["name"], "Jan Janssens");
 
     // The guest waits; the agent denies; the guest cannot come back.
-    let (mut guest, _) = join(&app, &call.guest).await;
+    let (mut guest, _) = join(app, &call.guest).await;
     someone_waits(&mut agent).await;
     send(&mut agent, json!({"type": "deny", "participant": call.guest_id})).await;
     let (ended, _) = until(&mut guest, "ended").await;
     assert_eq!(ended["reason"], "denied");
     assert!(recv(&mut guest).await.is_none());
-    let (mut again, first) = join(&app, &call.guest).await;
+    let (mut again, first) = join(app, &call.guest).await;
     assert_eq!((first["type"].as_str(), first["reason"].as_str()), (Some("ended"), Some("denied")), "{first}");
     assert!(recv(&mut again).await.is_none());
 
@@ -175,7 +175,7 @@ both!(lobby_admission_and_chat, async |app: &TestApp| {
     send(&mut agent, json!({"type": "end_call"})).await;
     assert_eq!(until(&mut citizen, "ended").await.0["reason"], "ended_by_agent");
     assert_eq!(until(&mut agent, "ended").await.0["reason"], "ended_by_agent");
-    refused(&app, &call.citizen, "call_ended").await;
+    refused(app, &call.citizen, "call_ended").await;
     // …also after the end is recorded in the database (the hub forgets nothing, but a restart would).
     for _ in 0..50 {
         if app.store().call(call.id).await.unwrap().ended_at.is_some() {
@@ -187,29 +187,29 @@ both!(lobby_admission_and_chat, async |app: &TestApp| {
 });
 
 both!(links_are_refused_with_a_clear_code, async |app: &TestApp| {
-    refused(&app, "00112233445566778899aabbccddeeff00112233", "token_unknown").await;
-    let early = create_call(&app, 120).await;
-    refused(&app, &early.citizen, "token_not_yet_valid").await;
-    let late = create_call(&app, -1).await;
+    refused(app, "00112233445566778899aabbccddeeff00112233", "token_unknown").await;
+    let early = create_call(app, 120).await;
+    refused(app, &early.citizen, "token_not_yet_valid").await;
+    let late = create_call(app, -1).await;
     let agent = app.login_as("agent").await;
     let r = agent.delete(&format!("/api/v1/gesprekken/{}/deelnemers/{}", late.id, late.guest_id)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body["revoked_at"].is_string());
-    refused(&app, &late.guest, "token_revoked").await;
+    refused(app, &late.guest, "token_revoked").await;
 
     // The wrong protocol version, and anything but join first.
-    let mut ws = open(&app).await;
+    let mut ws = open(app).await;
     send(&mut ws, json!({"type": "join", "v": 2, "token": late.citizen})).await;
     assert_eq!(recv(&mut ws).await.unwrap()["code"], "unsupported_version");
-    let mut ws = open(&app).await;
+    let mut ws = open(app).await;
     send(&mut ws, json!({"type": "ping"})).await;
     assert_eq!(recv(&mut ws).await.unwrap()["code"], "join_first");
 });
 
 both!(revoking_a_link_takes_the_participant_out_of_the_call, async |app: &TestApp| {
-    let call = create_call(&app, -1).await;
-    let (mut agent, _) = join(&app, &call.agent).await;
-    let (mut guest, _) = join(&app, &call.guest).await;
+    let call = create_call(app, -1).await;
+    let (mut agent, _) = join(app, &call.agent).await;
+    let (mut guest, _) = join(app, &call.guest).await;
     someone_waits(&mut agent).await;
     send(&mut agent, json!({"type": "admit", "participant": call.guest_id})).await;
     until(&mut guest, "admitted").await;
@@ -220,8 +220,8 @@ both!(revoking_a_link_takes_the_participant_out_of_the_call, async |app: &TestAp
 });
 
 both!(bad_frames_get_errors_and_the_socket_survives, async |app: &TestApp| {
-    let call = create_call(&app, -1).await;
-    let (mut ws, _) = join(&app, &call.agent).await;
+    let call = create_call(app, -1).await;
+    let (mut ws, _) = join(app, &call.agent).await;
     until(&mut ws, "admitted").await;
     for (frame, code) in [
         ("not json".to_string(), "malformed"),
@@ -292,8 +292,8 @@ both!(metrics_count_live_calls_and_media_peers, async |app: &TestApp| {
     };
     let text = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
     assert_eq!(metric(&text, "balie_calls_live"), 0.0);
-    let call = create_call(&app, -1).await;
-    let (mut agent, _) = join(&app, &call.agent).await;
+    let call = create_call(app, -1).await;
+    let (mut agent, _) = join(app, &call.agent).await;
     until(&mut agent, "admitted").await;
     let r = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap();
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
