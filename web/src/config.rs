@@ -114,7 +114,8 @@ pub struct Config {
     #[arg(long, env = "BALIE_MEDIA_IPS", default_value = "127.0.0.1", value_delimiter = ',')]
     pub media_ips: Vec<std::net::IpAddr>,
 
-    /// One UDP port for all media (0 = any free port), or use the range below.
+    /// 0: any free UDP port per participant. (One shared port needs a UDP mux, which webrtc
+    /// 0.21.1 lacks; the media server refuses it at start.) Or use the range below.
     #[arg(long, env = "BALIE_MEDIA_UDP_PORT", default_value_t = 0)]
     pub media_udp_port: u16,
 
@@ -122,7 +123,8 @@ pub struct Config {
     #[arg(long, env = "BALIE_MEDIA_UDP_RANGE")]
     pub media_udp_range: Option<String>,
 
-    /// Passive ICE-TCP port for clients whose UDP is blocked (unset = off).
+    /// Passive ICE-TCP for clients whose UDP is blocked: 0 = a free port per participant
+    /// (unset = off; a fixed port is refused, see the README).
     #[arg(long, env = "BALIE_MEDIA_TCP_PORT")]
     pub media_tcp_port: Option<u16>,
 
