@@ -313,3 +313,18 @@ both!(metrics_count_live_calls_and_media_peers, async |app: &TestApp| {
     }
     panic!("the call and its peer stayed: {last}");
 });
+
+both!(joins_are_rate_limited_per_address, async |app: &TestApp| {
+    let url = format!("{}/api/v1/signalisatie", app.base.replacen("http", "ws", 1));
+    let mut open = Vec::new();
+    for _ in 0..30 {
+        open.push(tokio_tungstenite::connect_async(&url).await.expect("within the burst").0);
+    }
+    match tokio_tungstenite::connect_async(&url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
+            assert_eq!(resp.status(), 429);
+            assert!(resp.headers().contains_key("retry-after"));
+        }
+        other => panic!("the 31st upgrade in a row should be refused, got {:?}", other.map(|_| ())),
+    }
+});

@@ -171,6 +171,10 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
     let login_limiter =
         http::limiter(Duration::from_secs(60) / config.login_per_minute.max(1) as u32, config.login_per_minute as u32);
 
+    // Joining a call checks a link token, like a sign-in checks a password: limited per address
+    // on its own, so a family joining and reconnecting behind one router is not starved by staff
+    // sign-ins, while guessing stays slow (not that 160-bit tokens can be guessed).
+    let join_limiter = http::limiter(Duration::from_secs(2), 30);
     let login =
         OpenApiRouter::new().routes(routes!(session::login)).layer(GovernorLayer { config: login_limiter.clone() });
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -209,7 +213,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
             get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone()) }),
         )
         .route("/", get(|| async { Html(INDEX_HTML) }))
-        .route("/api/v1/signalisatie", get(signaling::upgrade))
+        .route("/api/v1/signalisatie", get(signaling::upgrade).layer(GovernorLayer { config: join_limiter.clone() }))
         .route("/metrics", get(crate::metrics::serve))
         .merge(crate::assets::routes())
         .fallback(not_found)
@@ -224,7 +228,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
             Duration::from_secs(30),
         ))
         .with_state(state);
-    (app, vec![api_limiter, login_limiter])
+    (app, vec![api_limiter, login_limiter, join_limiter])
 }
 
 /// A server running in the background (used by `serve` and by tests on port 0).
