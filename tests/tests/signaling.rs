@@ -328,3 +328,46 @@ both!(joins_are_rate_limited_per_address, async |app: &TestApp| {
         other => panic!("the 31st upgrade in a row should be refused, got {:?}", other.map(|_| ())),
     }
 });
+
+both!(a_dropped_socket_rejoins_without_the_lobby_and_the_agent_reads_stats, async |app: &TestApp| {
+    let call = create_call(app, -1).await;
+    let (mut agent, _) = join(app, &call.agent).await;
+    let (mut citizen, _) = join(app, &call.citizen).await;
+    someone_waits(&mut agent).await;
+    send(&mut agent, json!({"type": "admit", "participant": call.citizen_id})).await;
+    until(&mut citizen, "admitted").await;
+
+    // The citizen's network drops: the others see them reconnecting…
+    drop(citizen);
+    let (roster, _) = until_where(&mut agent, "roster", |m| {
+        m["participants"].as_array().unwrap().iter().any(|p| p["presence"] == "reconnecting")
+    })
+    .await;
+    assert_eq!(roster["participants"].as_array().unwrap().len(), 2);
+    // …and the same link within the grace period goes straight back in.
+    let mut back = open(app).await;
+    send(&mut back, json!({"type": "join", "v": 1, "token": call.citizen, "resume": true})).await;
+    let (welcome, _) = until(&mut back, "welcome").await;
+    assert_eq!(welcome["you"]["presence"], "in_call");
+    let (_, before) = until(&mut back, "admitted").await;
+    assert!(before.iter().all(|m| m["type"] != "waiting"), "no lobby on the way back: {before:?}");
+    until_where(&mut agent, "roster", |m| {
+        m["participants"].as_array().unwrap().iter().all(|p| p["presence"] == "in_call")
+    })
+    .await;
+
+    // Only the agent reads the media statistics: one entry per participant's peer connection.
+    send(&mut back, json!({"type": "get_stats"})).await;
+    assert_eq!(until(&mut back, "error").await.0["code"], "not_allowed");
+    send(&mut agent, json!({"type": "get_stats"})).await;
+    let (stats, _) = until(&mut agent, "stats").await;
+    let peers = stats["peers"].as_array().expect("a list");
+    let ids: Vec<i64> = peers.iter().map(|p| p["peer"]["participant"].as_i64().unwrap()).collect();
+    assert_eq!(peers.len(), 2, "{stats}");
+    assert!(ids.contains(&call.citizen_id), "{stats}");
+    for p in peers {
+        for field in ["bitrate_in_bps", "bitrate_out_bps", "packets_lost", "fraction_lost"] {
+            assert!(p[field].is_number(), "{field} in {p}");
+        }
+    }
+});
