@@ -411,6 +411,15 @@ async function main() {
         `${who}: no playing video tile named "${o.name}": ${JSON.stringify(after.tiles)}`);
     }
   });
+  // 6. The agent sees every participant's connection quality from the SFU, with media flowing in.
+  const agentEntry = pages.agent;
+  await waitFor(agentEntry, "the agent's quality table lists three participants receiving media",
+    () => {
+      const rows = [...document.querySelectorAll("#stats tbody tr")];
+      return rows.length >= 3 && rows.every((r) => Number(r.children[1].textContent.replace(/\D/g, "")) > 0);
+    });
+  summary.agent_quality_rows = await agentEntry.page.evaluate(() =>
+    [...document.querySelectorAll("#stats tbody tr")].map((r) => [...r.children].map((c) => c.textContent)));
   summary.elapsed_ms = Date.now() - started;
   return summary;
 }

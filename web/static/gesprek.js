@@ -99,6 +99,12 @@ async function handle(msg) {
       say("U bent in het gesprek.");
       $("call").hidden = false;
       $("lobby").hidden = state.role !== "agent";
+      if (state.role === "agent" && !state.statsTimer) {
+        // The agent watches everyone's connection quality (from the SFU), every 3 seconds.
+        $("quality").hidden = false;
+        send({ type: "get_stats" });
+        state.statsTimer = setInterval(() => send({ type: "get_stats" }), 3000);
+      }
       await startMedia();
       break;
     case "roster":
@@ -120,6 +126,9 @@ async function handle(msg) {
     case "chat":
       addChat(msg.line);
       break;
+    case "stats":
+      renderStats(msg.peers);
+      break;
     case "chat_history":
       $("chat").replaceChildren();
       msg.lines.forEach(addChat);
@@ -136,6 +145,7 @@ async function handle(msg) {
 
 function finish(text) {
   state.ended = true;
+  clearInterval(state.statsTimer);
   say(text);
   $("call").hidden = true;
   $("lobby").hidden = true;
@@ -268,6 +278,28 @@ function renderLobby(waiting) {
           return li;
         })
       : [Object.assign(document.createElement("li"), { textContent: "Niemand wacht." })]),
+  );
+}
+
+function renderStats(peers) {
+  const kbit = (bps) => Math.round(bps / 1000).toLocaleString("nl-BE");
+  $("stats").tBodies[0].replaceChildren(
+    ...peers.map((p) => {
+      const tr = document.createElement("tr");
+      const id = p.peer ? p.peer.participant : null;
+      tr.dataset.participant = id;
+      const who = state.roster.find((r) => r.id === id);
+      const cells = [who ? who.name : `Deelnemer ${id}`, kbit(p.bitrate_in_bps), kbit(p.bitrate_out_bps),
+        (p.fraction_lost * 100).toLocaleString("nl-BE", { maximumFractionDigits: 1 }),
+        p.rtt_ms == null ? "–" : Math.round(p.rtt_ms).toString()];
+      for (const [i, text] of cells.entries()) {
+        const cell = document.createElement(i === 0 ? "th" : "td");
+        if (i === 0) cell.scope = "row";
+        cell.textContent = text;
+        tr.append(cell);
+      }
+      return tr;
+    }),
   );
 }
 
