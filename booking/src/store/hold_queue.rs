@@ -21,7 +21,7 @@ use jiff::Timestamp;
 use sqlx::AnyPool;
 use tokio::sync::oneshot;
 
-use super::reservations::{blockers_around, insert_reservations, Around, NewRow};
+use super::reservations::{begin_locking, blockers_around, hall_of, insert_reservations, Around, NewRow};
 use super::{secs, Backend};
 use crate::availability::{check_bookable, Blocker, BusyReason, Limits};
 use crate::catalogue::Resource;
@@ -168,19 +168,10 @@ async fn settle(pool: &AnyPool, backend: Backend, mut batch: Vec<Job>) {
 /// One transaction for `holds`: the outer error fails the whole batch (nothing written), the inner
 /// results are each hold's own answer (its id, or why it cannot be booked).
 async fn decide(pool: &AnyPool, backend: Backend, holds: &[&PendingHold]) -> Result<Vec<Result<i64>>> {
-    let mut roots: Vec<i64> = holds.iter().map(|h| h.resource.spec.part_of.unwrap_or(h.resource.id)).collect();
-    roots.sort_unstable();
-    roots.dedup();
-    let begin = match backend {
-        // Integers formatted into the statement: safe, and BEGIN with extra statements goes as
-        // one simple query (one round trip), which cannot carry parameters.
-        Backend::Postgres => std::iter::once("BEGIN".to_string())
-            .chain(roots.iter().map(|r| format!("UPDATE resources SET lock_version = lock_version + 1 WHERE id = {r}")))
-            .collect::<Vec<_>>()
-            .join("; "),
-        Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
-    };
-    let mut tx = pool.begin_with(begin).await?;
+    let mut halls: Vec<i64> = holds.iter().map(|h| hall_of(&h.resource)).collect();
+    halls.sort_unstable();
+    halls.dedup();
+    let mut tx = begin_locking(pool, backend, &halls).await?;
 
     let arounds: Vec<Around> = holds.iter().map(|h| Around::of(&h.resource, h.request.period)).collect();
     let mut questions = arounds.clone();

@@ -59,19 +59,9 @@ pub struct ReservationFilter {
 
 impl Store {
     /// Begins a transaction holding the lock that serialises bookings of `resource`'s hall (see
-    /// the module docs), in the same round trip as BEGIN: on PostgreSQL a row lock on the hall,
-    /// on SQLite the database's write lock (`BEGIN IMMEDIATE`), taken before anything is read.
+    /// the module docs); [`begin_locking`] says how.
     pub(crate) async fn begin_locked(&self, resource: &Resource) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        let root: i64 = resource.spec.part_of.unwrap_or(resource.id);
-        let begin = match self.backend {
-            // `root` is an integer, so formatting it into the statement is safe; BEGIN with a
-            // custom statement goes as one simple query, which cannot carry parameters.
-            super::Backend::Postgres => {
-                format!("BEGIN; UPDATE resources SET lock_version = lock_version + 1 WHERE id = {root}")
-            }
-            super::Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
-        };
-        Ok(self.pool.begin_with(begin).await?)
+        begin_locking(&self.pool, self.backend, &[hall_of(resource)]).await
     }
 
     /// Everything that blocks `resource` around `window`: live reservations and holds on it, its
@@ -269,6 +259,33 @@ impl Store {
         );
         Ok(sqlx::query(&sql).fetch_one(&self.pool).await?.try_get(0)?)
     }
+}
+
+/// The resource whose row lock serialises bookings of `resource`: its hall, or itself.
+pub(crate) fn hall_of(resource: &Resource) -> i64 {
+    resource.spec.part_of.unwrap_or(resource.id)
+}
+
+/// Begins a transaction holding the booking locks of `halls` (sorted, without duplicates), in
+/// the same round trip as BEGIN: on PostgreSQL row locks on the halls, taken in id order so that
+/// two transactions cannot deadlock; on SQLite the database's write lock (`BEGIN IMMEDIATE`),
+/// taken before anything is read.
+pub(crate) async fn begin_locking(
+    pool: &sqlx::AnyPool,
+    backend: super::Backend,
+    halls: &[i64],
+) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    debug_assert!(halls.windows(2).all(|w| w[0] < w[1]), "halls sorted and distinct");
+    let begin = match backend {
+        // Integers formatted into the statement are safe; BEGIN with a custom statement goes as
+        // one simple query (one round trip), which cannot carry parameters.
+        super::Backend::Postgres => std::iter::once("BEGIN".to_string())
+            .chain(halls.iter().map(|h| format!("UPDATE resources SET lock_version = lock_version + 1 WHERE id = {h}")))
+            .collect::<Vec<_>>()
+            .join("; "),
+        super::Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
+    };
+    Ok(pool.begin_with(begin).await?)
 }
 
 /// One question for [`blockers_around`]: what blocks any of `ids` near `window`.
