@@ -113,8 +113,19 @@ impl Store {
         let token = new_token();
         let mut conn = self.pool.acquire().await?;
         let id = insert_participant(&mut conn, call_id, p, &token, window.around(call.period), now).await?;
-        let record = self.call(call_id).await?.participants.into_iter().find(|q| q.id == id).expect("just inserted");
-        Ok((record, token))
+        Ok((self.participant(call_id, id).await?, token))
+    }
+
+    /// One participant of one call.
+    async fn participant(&self, call_id: i64, id: i64) -> Result<ParticipantRecord> {
+        let row =
+            sqlx::query(&format!("SELECT {PARTICIPANT_COLUMNS} FROM call_participants WHERE id = $1 AND call_id = $2"))
+                .bind(id)
+                .bind(call_id)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or_else(|| Error::not_found("participant", id))?;
+        participant_from_row(&row)
     }
 
     /// Revokes a participant's link; their token stops working at once.
@@ -132,12 +143,7 @@ impl Store {
         .bind(call_id)
         .execute(&self.pool)
         .await?;
-        self.call(call_id)
-            .await?
-            .participants
-            .into_iter()
-            .find(|q| q.id == participant)
-            .ok_or_else(|| Error::not_found("participant", participant))
+        self.participant(call_id, participant).await
     }
 
     /// The participant a raw token belongs to, with the call's end if it ended.
