@@ -8,7 +8,7 @@
 mod common;
 
 use balie_media::{MediaConfig, MediaEvent, PeerKey, PeerState, Sfu};
-use common::client::{spawn_signalling, trickle_to_sfu, Client};
+use common::client::{spawn_signalling, trickle_to_sfu, Client, Kind};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -58,17 +58,17 @@ async fn cycle(
         pair.push(client);
     }
     let deadline = Instant::now() + Duration::from_secs(10);
-    let mut tick = 0;
     loop {
         for client in &pair {
-            client.send_tick(tick).await;
+            client.send_tick().await;
         }
-        tick += 1;
         let connected = pair.iter().all(|c| states.lock().unwrap().get(&c.key) == Some(&PeerState::Connected));
         // Both kinds from the other participant: a track the SFU failed to publish shows here.
         let flowing = pair.iter().all(|c| {
             let record = c.record.lock().unwrap();
-            ['A', 'V'].iter().all(|kind| record.received.iter().filter(|r| r.kind == *kind).count() >= 2)
+            [Kind::Audio, Kind::Video]
+                .iter()
+                .all(|kind| record.received.iter().filter(|r| r.kind == *kind).count() >= 2)
         });
         if connected && flowing {
             break;

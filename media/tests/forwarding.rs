@@ -5,7 +5,7 @@
 mod common;
 
 use balie_media::{MediaConfig, PeerKey, Sfu};
-use common::client::{spawn_signalling, trickle_to_sfu, Client};
+use common::client::{spawn_signalling, trickle_to_sfu, Client, Kind};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -24,10 +24,10 @@ async fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool)
 
 /// Checks what `receiver` got from `publisher` of one kind: intact payloads, strictly increasing
 /// counters (in order, no duplicates), and at most 2% missing after the first packet that arrived.
-fn check_stream(receiver: &Client, publisher: &Client, kind: char) -> (usize, usize) {
+fn check_stream(receiver: &Client, publisher: &Client, kind: Kind) -> (usize, usize) {
     let record = receiver.record.lock().unwrap();
     let got: Vec<_> = record.received.iter().filter(|r| r.kind == kind && r.publisher == publisher.id).collect();
-    let sent = if kind == 'A' {
+    let sent = if kind == Kind::Audio {
         publisher.sent_audio.load(Ordering::SeqCst)
     } else {
         publisher.sent_video.load(Ordering::SeqCst)
@@ -38,7 +38,7 @@ fn check_stream(receiver: &Client, publisher: &Client, kind: char) -> (usize, us
         assert!(pair[1].counter > pair[0].counter, "{kind} from {} out of order: {pair:?}", publisher.id);
         assert_eq!(pair[1].seq, pair[0].seq.wrapping_add((pair[1].counter - pair[0].counter) as u16));
     }
-    if kind == 'V' {
+    if kind == Kind::Video {
         assert!(got[0].keyframe, "video {}→{} must start at a keyframe", publisher.id, receiver.id);
     }
     let first = got[0].counter;
@@ -72,9 +72,9 @@ fn three_participants_receive_each_others_audio_and_video_intact() {
         // Send for a while from everyone.
         let senders = joined.clone();
         let sending = tokio::spawn(async move {
-            for tick in 0.. {
+            loop {
                 for client in &senders {
-                    client.send_tick(tick).await;
+                    client.send_tick().await;
                 }
                 tokio::time::sleep(TICK).await;
             }
@@ -83,7 +83,7 @@ fn three_participants_receive_each_others_audio_and_video_intact() {
             joined.iter().all(|receiver| {
                 let record = receiver.record.lock().unwrap();
                 joined.iter().filter(|p| p.id != receiver.id).all(|publisher| {
-                    ['A', 'V'].iter().all(|kind| {
+                    [Kind::Audio, Kind::Video].iter().all(|kind| {
                         record.received.iter().filter(|r| r.kind == *kind && r.publisher == publisher.id).count() > 50
                     })
                 })
@@ -96,7 +96,7 @@ fn three_participants_receive_each_others_audio_and_video_intact() {
         let mut totals = (0, 0);
         for receiver in &joined {
             for publisher in joined.iter().filter(|p| p.id != receiver.id) {
-                for kind in ['A', 'V'] {
+                for kind in [Kind::Audio, Kind::Video] {
                     let (got, expected) = check_stream(receiver, publisher, kind);
                     totals.0 += got;
                     totals.1 += expected;

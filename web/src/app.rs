@@ -174,7 +174,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
     // Joining a call checks a link token, like a sign-in checks a password: limited per address
     // on its own, so a family joining and reconnecting behind one router is not starved by staff
     // sign-ins, while guessing stays slow (not that 160-bit tokens can be guessed).
-    let join_limiter = http::limiter(Duration::from_secs(2), 30);
+    let join_limiter = http::limiter(Duration::from_secs(2), config.join_burst);
     let login =
         OpenApiRouter::new().routes(routes!(session::login)).layer(GovernorLayer { config: login_limiter.clone() });
     let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())

@@ -105,6 +105,12 @@ pub struct Config {
     #[arg(long, env = "BALIE_LOGIN_PER_MINUTE", default_value_t = 10)]
     pub login_per_minute: u64,
 
+    /// Call joins (WebSocket upgrades) one address may burst before being held to one per 2 s.
+    /// Raise it where many participants share one address (a town-hall network behind one NAT,
+    /// or the load generator).
+    #[arg(long, env = "BALIE_JOIN_BURST", default_value_t = 30)]
+    pub join_burst: u32,
+
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "BALIE_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -219,6 +225,7 @@ impl fmt::Debug for Config {
             .field("metrics_token", &self.metrics_token)
             .field("rate_burst", &self.rate_burst)
             .field("login_per_minute", &self.login_per_minute)
+            .field("join_burst", &self.join_burst)
             .field("log_format", &self.log_format)
             .finish()
     }
