@@ -43,19 +43,66 @@ fn preflight() {
     assert!(pw.exists(), "{} is missing (npm packages of tests/e2e not installed); {HINT}", pw.display());
 }
 
+/// Three Chromiums at once are all two cores can take: the tests of this file run one at a time.
+static ONE_CALL_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Network {
+    /// Loopback as it is: ICE picks UDP.
+    Open,
+    /// Every UDP packet dropped in the namespace (nftables), as on a network that blocks UDP:
+    /// only the SFU's ICE-TCP candidates can connect.
+    UdpBlocked,
+}
+
 #[test]
 fn three_people_see_and_hear_each_other_in_chromium() {
+    run(Network::Open);
+}
+
+#[test]
+fn the_call_falls_back_to_ice_tcp_when_udp_is_blocked() {
+    run(Network::UdpBlocked);
+}
+
+fn run(network: Network) {
+    let _one = ONE_CALL_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     preflight();
     // First the namespace, then every thread and process of the test: the runtime is built by hand
     // because #[tokio::test] would start its worker threads before this line, in the host's
     // network namespace.
     netns::loopback_only();
+    if network == Network::UdpBlocked {
+        block_udp();
+    }
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().expect("tokio runtime");
-    runtime.block_on(call());
+    runtime.block_on(call(network));
 }
 
-async fn call() {
+/// Drops every UDP packet in this thread's network namespace (and only there).
+fn block_udp() {
+    let rules = "table inet balie_test {\n\
+                   chain input { type filter hook input priority 0; meta l4proto udp drop; }\n\
+                   chain output { type filter hook output priority 0; meta l4proto udp drop; }\n\
+                 }\n";
+    let mut nft = std::process::Command::new("nft")
+        .args(["-f", "-"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("run `nft` (Debian package nftables; scripts/test installs it)");
+    std::io::Write::write_all(nft.stdin.as_mut().unwrap(), rules.as_bytes()).expect("write nft rules");
+    let status = nft.wait().expect("nft");
+    assert!(status.success(), "nft could not block UDP in the test namespace: {status}");
+    // Proof that the block works: a UDP datagram to ourselves no longer arrives.
+    let socket = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("udp socket");
+    socket.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    let _ = socket.send_to(b"ping", socket.local_addr().unwrap());
+    let mut buf = [0u8; 8];
+    assert!(socket.recv_from(&mut buf).is_err(), "UDP still flows in the namespace after nft");
+}
+
+async fn call(network: Network) {
     // The links the API hands out carry --public-url, and the browser must open exactly those. So
     // the server gets a known port: free now, and nothing else runs in this fresh namespace that
     // could take it before the server binds it.
@@ -70,6 +117,10 @@ async fn call() {
         c.public_url = base.clone();
         // The SFU binds and announces only this address (the default, stated because the test relies on it).
         c.media_ips = vec![Ipv4Addr::LOCALHOST.into()];
+        if network == Network::UdpBlocked {
+            // ICE-TCP: a passive TCP candidate per participant, on a free port.
+            c.media_tcp_port = Some(0);
+        }
     })
     .await;
     assert_eq!(app.base, base, "the server listens where its links point");
@@ -121,6 +172,9 @@ async fn call() {
     assert_eq!(summary["ok"], true, "{summary}");
     for role in ["agent", "citizen", "guest"] {
         let page = &summary["pages"][role];
+        let remote = page["transport"]["selectedPair"]["remote"].as_str().unwrap_or("");
+        let wanted = if network == Network::UdpBlocked { " tcp " } else { " udp " };
+        assert!(remote.contains(wanted), "{role}: media should go over{wanted}but the selected pair is {remote:?}");
         assert!(page["video_growing"].as_array().is_some_and(|v| v.len() >= 2), "{role}: {page}");
         assert!(page["audio_growing"].as_array().is_some_and(|v| v.len() >= 2), "{role}: {page}");
     }
