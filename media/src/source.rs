@@ -29,6 +29,8 @@ pub(crate) struct Source {
     layers: Mutex<Vec<Layer>>,
     sinks: Mutex<Vec<Arc<Sink>>>,
     keyframe_requested: Mutex<HashMap<u32, Instant>>,
+    /// When the live layers were last compared, and which were live then.
+    liveness: Mutex<(Option<Instant>, Vec<u32>)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -50,7 +52,10 @@ impl Source {
 
     /// The layer subscribers of a call of `participants` members should get.
     pub(crate) fn pick_layer(&self, participants: usize) -> Option<u32> {
-        layers::pick(&lock(&self.layers), participants)
+        let layers = lock(&self.layers);
+        let picked = layers::pick(&layers, participants, Instant::now());
+        tracing::debug!(publisher = ?self.publisher, ?picked, layers = ?*layers, "layer picked");
+        picked
     }
 
     /// Sends a PLI to the publisher for `ssrc`, unless one went out very recently.
@@ -69,17 +74,40 @@ impl Source {
         }
     }
 
-    /// Hands one packet to every subscriber; returns the SSRCs subscribers want keyframes on.
-    fn fan_out(&self, packet: &rtp::Packet) -> Vec<u32> {
+    /// Hands one packet to every subscriber; returns the SSRCs subscribers want keyframes on,
+    /// and whether a layer paused or resumed (so the call's layer choices need a new look).
+    fn fan_out(&self, packet: &rtp::Packet) -> (Vec<u32>, bool) {
         let size = packet.payload.len() as u64;
-        if let Some(layer) = lock(&self.layers).iter_mut().find(|l| l.ssrc == packet.header.ssrc) {
-            layer.bytes += size;
-        }
         let now = Instant::now();
+        let liveness_changed = self.note_packet(packet.header.ssrc, size, now);
         let mut requests: Vec<u32> = self.sinks().iter().filter_map(|sink| sink.push(packet, now)).collect();
         requests.sort_unstable();
         requests.dedup();
-        requests
+        (requests, liveness_changed)
+    }
+
+    /// Counts a packet on its layer. Pauses show in the packets of the other layers: checked at
+    /// most every 250 ms, comparing which layers are live with the last check.
+    fn note_packet(&self, ssrc: u32, size: u64, now: Instant) -> bool {
+        let mut layers = lock(&self.layers);
+        let Some(layer) = layers.iter_mut().find(|l| l.ssrc == ssrc) else { return false };
+        let resumed = !layer.is_live(now);
+        layer.bytes += size;
+        layer.last_packet = Some(now);
+        if layers.len() < 2 {
+            return false;
+        }
+        let mut checked = lock(&self.liveness);
+        if !resumed && checked.0.is_some_and(|at| now.duration_since(at) < Duration::from_millis(250)) {
+            return false;
+        }
+        let live: Vec<u32> = layers.iter().filter(|l| l.is_live(now)).map(|l| l.ssrc).collect();
+        let changed = checked.1 != live;
+        if changed {
+            tracing::debug!(publisher = ?self.publisher, ?live, "live simulcast layers changed");
+        }
+        *checked = (Some(now), live);
+        changed
     }
 
     fn add_layer(&self, ssrc: u32, rid: Option<String>) -> bool {
@@ -87,7 +115,8 @@ impl Source {
         if layers.iter().any(|layer| layer.ssrc == ssrc) {
             return false;
         }
-        layers.push(Layer { ssrc, rid, bytes: 0 });
+        tracing::debug!(publisher = ?self.publisher, ssrc, ?rid, "simulcast layer opened");
+        layers.push(Layer { ssrc, rid, bytes: 0, last_packet: None });
         true
     }
 }
@@ -103,7 +132,7 @@ pub(crate) async fn read_track(inner: Weak<Inner>, publisher: PeerKey, track: Ar
         match event {
             TrackRemoteEvent::OnOpen(init) => match &source {
                 None => {
-                    unopened.push(Layer { ssrc: init.ssrc, rid: init.rid, bytes: 0 });
+                    unopened.push(Layer { ssrc: init.ssrc, rid: init.rid, bytes: 0, last_packet: None });
                     source = open(&inner, publisher, &track, &mut unopened, None).await;
                 }
                 Some(known) => {
@@ -119,7 +148,12 @@ pub(crate) async fn read_track(inner: Weak<Inner>, publisher: PeerKey, track: Ar
                     source = open(&inner, publisher, &track, &mut unopened, payload_type).await;
                 }
                 if let Some(source) = &source {
-                    for ssrc in source.fan_out(&packet) {
+                    let (keyframes, liveness_changed) = source.fan_out(&packet);
+                    if liveness_changed {
+                        let Some(sfu) = inner.upgrade() else { return };
+                        sfu.retarget(source.publisher.call);
+                    }
+                    for ssrc in keyframes {
                         source.request_keyframe(ssrc).await;
                     }
                 }
@@ -174,6 +208,7 @@ async fn open(
         layers: Mutex::new(std::mem::take(unopened)),
         sinks: Mutex::new(Vec::new()),
         keyframe_requested: Mutex::new(HashMap::new()),
+        liveness: Mutex::new((None, Vec::new())),
     });
     inner.upgrade()?.publish(Arc::clone(&source)).await;
     Some(source)

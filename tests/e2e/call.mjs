@@ -176,7 +176,7 @@ async function snapshot() {
         codec: byId.get(s.codecId)?.mimeType,
       });
     } else if (s.type === "outbound-rtp") {
-      out.outbound.push({ kind: s.kind, ssrc: s.ssrc, rid: s.rid, packetsSent: s.packetsSent, framesEncoded: s.framesEncoded, codec: byId.get(s.codecId)?.mimeType });
+      out.outbound.push({ kind: s.kind, ssrc: s.ssrc, rid: s.rid, packetsSent: s.packetsSent, framesEncoded: s.framesEncoded, keyFramesEncoded: s.keyFramesEncoded, pliCount: s.pliCount, nackCount: s.nackCount, frameWidth: s.frameWidth, active: s.active, qualityLimitationReason: s.qualityLimitationReason, codec: byId.get(s.codecId)?.mimeType });
     } else if (s.type === "transport") {
       const pair = byId.get(s.selectedCandidatePairId);
       const local = pair && byId.get(pair.localCandidateId);

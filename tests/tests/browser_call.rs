@@ -68,6 +68,8 @@ fn the_call_falls_back_to_ice_tcp_when_udp_is_blocked() {
 fn run(network: Network) {
     let _one = ONE_CALL_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     preflight();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
     // First the namespace, then every thread and process of the test: the runtime is built by hand
     // because #[tokio::test] would start its worker threads before this line, in the host's
     // network namespace.
