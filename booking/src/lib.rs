@@ -10,6 +10,7 @@
 //! - [`series`]: weekly season series.
 //! - [`search`]: catalogue filters and sorting.
 //! - [`demo`]: the fictional demo municipality.
+//! - [`outbox`]: e-mails waiting for delivery and their retry policy.
 //!
 //! IO lives in one place:
 //! - [`store`]: sqlx on SQLite or PostgreSQL, including the race-proof reservation insert.
@@ -21,6 +22,7 @@ pub mod calls;
 pub mod catalogue;
 pub mod demo;
 pub mod error;
+pub mod outbox;
 pub mod pricing;
 pub mod reservation;
 pub mod search;

@@ -23,6 +23,7 @@ mod cache;
 mod calls;
 mod catalogue;
 mod hold_queue;
+mod outbox;
 mod reservations;
 mod seed;
 mod series;

@@ -95,6 +95,8 @@ pub struct TestApp {
     pub http: reqwest::Client,
     running: Running,
     db: TestDb,
+    /// Where the file transport writes this app's e-mails (`.eml`).
+    mail_dir: tempfile::TempDir,
 }
 
 /// A response: status, headers, and the body as JSON (`Value::Null` when empty or not JSON).
@@ -137,15 +139,27 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new(backend).await;
         let mut config = test_config(&db.url);
+        let mail_dir = tempfile::tempdir().expect("a temporary folder for e-mail");
+        config.mail_dir = mail_dir.path().to_path_buf();
         tweak(&mut config);
         let running = balie_web::spawn(config).await.expect("balie starts");
         let base = format!("http://{}", running.addr);
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        TestApp { base, backend, http, running, db }
+        TestApp { base, backend, http, running, db, mail_dir }
     }
 
     pub fn store(&self) -> &balie_booking::Store {
         &self.running.state.store
+    }
+
+    /// The folder the file transport writes this app's e-mails to.
+    pub fn mail_dir(&self) -> &std::path::Path {
+        self.mail_dir.path()
+    }
+
+    /// The running app's state (store, mailer, …).
+    pub fn state(&self) -> &balie_web::AppState {
+        &self.running.state
     }
 
     /// The URL of this app's database, for benchmarks that read its statistics.

@@ -29,7 +29,7 @@ use crate::error::problem;
 use crate::http::{self, Limiter};
 use crate::media::{media_config, IceConfig};
 use crate::openapi::ApiDoc;
-use crate::routes::{admin, calls, catalogue, health, reservations, series, session, signaling};
+use crate::routes::{admin, calls, catalogue, health, mail, reservations, series, session, signaling};
 use crate::state::AppState;
 
 /// Demo staff accounts: e-mail, name, role, password. Printed at first start and in README.md.
@@ -117,6 +117,8 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     anyhow::ensure!(config.reconnect_grace_seconds >= 0, "BALIE_RECONNECT_GRACE_SECONDS cannot be negative");
     anyhow::ensure!(config.max_participants >= 2, "BALIE_MAX_PARTICIPANTS must be at least 2");
     let ice = IceConfig::new(config)?;
+    let mailer = crate::mailer::Mailer::from_config(config)?;
+    tracing::info!(transport = %mailer.describe(), "e-mail");
     let (sfu, media_events) = Sfu::start(media_config(config)?).await.context("starting the media server")?;
     let settings = balie_signaling::Settings {
         max_participants: config.max_participants,
@@ -147,6 +149,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         public_url: config.public_url.trim_end_matches('/').into(),
         metrics: Default::default(),
         metrics_token: (!config.metrics_token.is_empty()).then(|| config.metrics_token.expose().into()),
+        mailer: Arc::new(mailer),
     })
 }
 
@@ -198,6 +201,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(calls::create))
         .routes(routes!(calls::get))
         .routes(routes!(calls::invite))
+        .routes(routes!(mail::list))
         .routes(routes!(calls::revoke))
         .routes(routes!(session::me, session::logout))
         .layer(GovernorLayer { config: api_limiter.clone() })
@@ -261,7 +265,8 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let (app, limiters) = router(state.clone(), &config);
     let (stop, stopped) = watch::channel(false);
-    let jobs = crate::jobs::spawn(state.store.clone(), limiters, stopped.clone());
+    let mut jobs = crate::jobs::spawn(state.store.clone(), limiters, stopped.clone());
+    jobs.push(crate::mailer::spawn(Arc::clone(&state.mailer), state.store.clone(), stopped.clone()));
     let mut on_stop = stopped;
     let server = tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -6,6 +6,13 @@ use std::net::SocketAddr;
 
 use clap::{Parser, ValueEnum};
 
+/// Where e-mail goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MailTransport {
+    File,
+    Smtp,
+}
+
 /// A value that must not appear in logs: `Debug` and `Display` print `***`.
 #[derive(Clone, Default)]
 pub struct Secret(String);
@@ -171,6 +178,42 @@ pub struct Config {
     #[arg(long, env = "BALIE_METRICS_TOKEN", default_value = "", hide_default_value = true)]
     pub metrics_token: Secret,
 
+    /// Where e-mail goes: `file` (`.eml` files in BALIE_MAIL_DIR: the embedded default, nothing
+    /// leaves the machine) or `smtp` (BALIE_SMTP_*).
+    #[arg(long, env = "BALIE_MAIL_TRANSPORT", value_enum, default_value = "file")]
+    pub mail_transport: MailTransport,
+
+    /// The folder for `.eml` files (file transport).
+    #[arg(long, env = "BALIE_MAIL_DIR", default_value = "mail")]
+    pub mail_dir: std::path::PathBuf,
+
+    /// Sender address of every e-mail, also the calendar organiser.
+    #[arg(long, env = "BALIE_MAIL_FROM", default_value = "balie@lindeveld.example")]
+    pub mail_from: String,
+
+    /// Sender name of every e-mail.
+    #[arg(long, env = "BALIE_MAIL_FROM_NAME", default_value = "Gemeente Lindeveld")]
+    pub mail_from_name: String,
+
+    /// SMTP relay host (smtp transport).
+    #[arg(long, env = "BALIE_SMTP_HOST", default_value = "")]
+    pub smtp_host: String,
+
+    /// SMTP port; unset: 25, 587 or 465 by BALIE_SMTP_TLS.
+    #[arg(long, env = "BALIE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+
+    /// `none`, `starttls` (required, no downgrade) or `tls`.
+    #[arg(long, env = "BALIE_SMTP_TLS", default_value = "starttls")]
+    pub smtp_tls: String,
+
+    /// SMTP user name; unset: no authentication.
+    #[arg(long, env = "BALIE_SMTP_USER", default_value = "")]
+    pub smtp_user: String,
+
+    #[arg(long, env = "BALIE_SMTP_PASSWORD", default_value = "", hide_default_value = true)]
+    pub smtp_password: Secret,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -223,6 +266,15 @@ impl fmt::Debug for Config {
             .field("reconnect_grace_seconds", &self.reconnect_grace_seconds)
             .field("max_participants", &self.max_participants)
             .field("metrics_token", &self.metrics_token)
+            .field("mail_transport", &self.mail_transport)
+            .field("mail_dir", &self.mail_dir)
+            .field("mail_from", &self.mail_from)
+            .field("mail_from_name", &self.mail_from_name)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_user", &self.smtp_user)
+            .field("smtp_password", &self.smtp_password)
             .field("rate_burst", &self.rate_burst)
             .field("login_per_minute", &self.login_per_minute)
             .field("join_burst", &self.join_burst)

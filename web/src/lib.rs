@@ -22,6 +22,7 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod jobs;
+pub mod mailer;
 pub mod media;
 pub mod metrics;
 pub mod openapi;
@@ -30,3 +31,4 @@ pub mod state;
 
 pub use app::{serve, spawn, Running};
 pub use config::Config;
+pub use state::AppState;

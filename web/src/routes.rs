@@ -5,6 +5,7 @@ pub mod admin;
 pub mod calls;
 pub mod catalogue;
 pub mod health;
+pub mod mail;
 pub mod reservations;
 pub mod series;
 pub mod session;

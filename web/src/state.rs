@@ -28,4 +28,6 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Lets a remote scraper read `/metrics`; unset, only this machine may.
     pub metrics_token: Option<Arc<str>>,
+    /// Renders e-mails and wakes the outbox sender.
+    pub mailer: Arc<crate::mailer::Mailer>,
 }

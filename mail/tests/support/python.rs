@@ -18,8 +18,10 @@ pub const EMAIL: Module = Module { import: "email", debian: "python3", pypi: "(s
 pub const ICALENDAR: Module = Module { import: "icalendar", debian: "python3-icalendar", pypi: "icalendar" };
 pub const AIOSMTPD: Module = Module { import: "aiosmtpd", debian: "python3-aiosmtpd", pypi: "aiosmtpd" };
 
+/// A helper script in `mail/tests/py/`; written so that other crates' tests (`tests/`, the web
+/// end to end) can include this module with `#[path]` and find the same scripts.
 pub fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../mail/tests/py").join(name)
 }
 
 /// The first interpreter that can import `module`: `$BALIE_PYTHON`, then `python3` on PATH,
