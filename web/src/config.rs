@@ -184,7 +184,7 @@ pub struct Config {
     pub mail_transport: MailTransport,
 
     /// The folder for `.eml` files (file transport).
-    #[arg(long, env = "BALIE_MAIL_DIR", default_value = "mail")]
+    #[arg(long, env = "BALIE_MAIL_DIR", default_value = "mail-out")]
     pub mail_dir: std::path::PathBuf,
 
     /// Sender address of every e-mail, also the calendar organiser.
