@@ -10,6 +10,7 @@
 //! - [`series`]: weekly season series.
 //! - [`search`]: catalogue filters and sorting.
 //! - [`demo`]: the fictional demo municipality.
+//! - [`appointments`]: question-guided appointments: services, agents' hours, free slots, requests.
 //! - [`outbox`]: e-mails waiting for delivery and their retry policy.
 //!
 //! IO lives in one place:
@@ -17,6 +18,7 @@
 //!
 //! [`error::Error`] is the layer's one error type.
 
+pub mod appointments;
 pub mod availability;
 pub mod calls;
 pub mod catalogue;
