@@ -11,10 +11,12 @@
 //!   also applies inside its transaction, and [`pick_agent`].
 //! - [`request`]: parsing a [`BookingRequest`] into a sound [`Booking`]; third parties; consent.
 //! - [`changes`]: who may reschedule or cancel, until when.
+//! - [`record`]: an appointment as stored and shown, and what booking hands out.
 //! - [`demo`]: the demo municipality's topics, questions, services and agent hours.
 
 pub mod changes;
 pub mod demo;
+pub mod record;
 pub mod request;
 pub mod schedule;
 pub mod services;
@@ -22,6 +24,7 @@ pub mod slots;
 pub mod texts;
 
 pub use changes::{may_change, ChangeRefused};
+pub use record::{AppointmentRecord, AppointmentStatus, CitizenRecord, ThirdPartyRecord, Token};
 pub use request::{Actor, Booking, BookingRequest, Relation, ThirdParty, ThirdPartyRequest, CONSENT_TEXT};
 pub use schedule::{AgentSchedule, Booked, DayHours, TimeRange, WeeklyHours};
 pub use services::{Mode, Question, ServiceSpec, Topic};

@@ -19,6 +19,7 @@
 //! decided in one transaction that takes the locks of all their halls in id order, so each
 //! decision still sees every committed booking plus those accepted before it in the batch.
 
+mod appointments;
 mod cache;
 mod calls;
 mod catalogue;
@@ -149,6 +150,33 @@ impl Store {
             .await?;
         Ok(self.setting(key).await?.expect("just inserted"))
     }
+}
+
+/// Begins a transaction that first takes the lock rows `table.key_column = id` for each of `ids`
+/// (sorted, distinct), in the same round trip as BEGIN: on PostgreSQL by bumping their
+/// `lock_version` (row locks, taken in id order so that two transactions cannot deadlock); on
+/// SQLite by `BEGIN IMMEDIATE`, the database's write lock, taken before anything is read. Either
+/// way, what the transaction reads next includes every committed booking of those rows.
+pub(crate) async fn begin_with_row_locks(
+    pool: &sqlx::AnyPool,
+    backend: Backend,
+    table: &str,
+    key_column: &str,
+    ids: &[i64],
+) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    let begin = match backend {
+        // Integers formatted into the statement are safe; BEGIN with a custom statement goes as
+        // one simple query (one round trip), which cannot carry parameters.
+        Backend::Postgres => std::iter::once("BEGIN".to_string())
+            .chain(
+                ids.iter()
+                    .map(|id| format!("UPDATE {table} SET lock_version = lock_version + 1 WHERE {key_column} = {id}")),
+            )
+            .collect::<Vec<_>>()
+            .join("; "),
+        Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
+    };
+    Ok(pool.begin_with(begin).await?)
 }
 
 pub(crate) fn secs(ts: Timestamp) -> i64 {

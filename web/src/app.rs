@@ -29,7 +29,7 @@ use crate::error::problem;
 use crate::http::{self, Limiter};
 use crate::media::{media_config, IceConfig};
 use crate::openapi::ApiDoc;
-use crate::routes::{admin, calls, catalogue, health, mail, reservations, series, session, signaling};
+use crate::routes::{admin, appointments, calls, catalogue, health, mail, reservations, series, session, signaling};
 use crate::state::AppState;
 
 /// Demo staff accounts: e-mail, name, role, password. Printed at first start and in README.md.
@@ -54,6 +54,9 @@ async fn seed_demo(store: &Store) -> anyhow::Result<()> {
             // Deliberately printed: these are the public demo credentials, also in README.md.
             tracing::warn!("demo staff account: {email} / {password} ({role})");
         }
+    }
+    if store.seed_demo_appointments(now).await? {
+        tracing::info!("seeded the demo appointment services and agents' hours");
     }
     Ok(())
 }
@@ -202,6 +205,11 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(calls::get))
         .routes(routes!(calls::invite))
         .routes(routes!(mail::list))
+        .routes(routes!(appointments::guide))
+        .routes(routes!(appointments::moments))
+        .routes(routes!(appointments::book, appointments::agenda))
+        .routes(routes!(appointments::book_on_behalf))
+        .routes(routes!(appointments::get))
         .routes(routes!(calls::revoke))
         .routes(routes!(session::me, session::logout))
         .layer(GovernorLayer { config: api_limiter.clone() })

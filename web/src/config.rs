@@ -195,6 +195,11 @@ pub struct Config {
     #[arg(long, env = "BALIE_MAIL_FROM_NAME", default_value = "Gemeente Lindeveld")]
     pub mail_from_name: String,
 
+    /// Seconds before the first retry of a temporarily failed e-mail; each next wait doubles, up
+    /// to an hour, 12 attempts in all.
+    #[arg(long, env = "BALIE_MAIL_RETRY_SECONDS", default_value_t = 30)]
+    pub mail_retry_seconds: i64,
+
     /// SMTP relay host (smtp transport).
     #[arg(long, env = "BALIE_SMTP_HOST", default_value = "")]
     pub smtp_host: String,
@@ -270,6 +275,7 @@ impl fmt::Debug for Config {
             .field("mail_dir", &self.mail_dir)
             .field("mail_from", &self.mail_from)
             .field("mail_from_name", &self.mail_from_name)
+            .field("mail_retry_seconds", &self.mail_retry_seconds)
             .field("smtp_host", &self.smtp_host)
             .field("smtp_port", &self.smtp_port)
             .field("smtp_tls", &self.smtp_tls)

@@ -64,7 +64,12 @@ impl Mailer {
                 Transport::smtp(smtp).context("SMTP settings")?
             }
         };
-        Ok(Mailer::new(renderer, transport, RetryPolicy::default()))
+        anyhow::ensure!(config.mail_retry_seconds > 0, "BALIE_MAIL_RETRY_SECONDS must be positive");
+        let policy = RetryPolicy {
+            first_delay: jiff::SignedDuration::from_secs(config.mail_retry_seconds),
+            ..RetryPolicy::default()
+        };
+        Ok(Mailer::new(renderer, transport, policy))
     }
 
     pub fn describe(&self) -> String {

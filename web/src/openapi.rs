@@ -14,6 +14,7 @@ use utoipa::OpenApi;
         (name = "catalogue", description = "Rooms and courts (OSLO: Infrastructuur), services, availability"),
         (name = "reservations", description = "Quotes, holds, reservations (OSLO: Infrastructuurreservatie) and season series"),
         (name = "staff", description = "Staff sessions"),
+        (name = "appointments", description = "Appointments: guide, free moments, booking (citizen or agent), agenda"),
         (name = "mail", description = "The e-mail outbox: waiting, delivered and failed messages"),
         (name = "operations", description = "Health and readiness")
     )

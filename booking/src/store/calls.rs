@@ -14,7 +14,7 @@ use crate::time::Period;
 
 /// A fresh link token: 160 random bits from the OS generator, hex. Returned once to the creator;
 /// only [`token_hash`] of it is stored.
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     let mut bytes = [0u8; 20];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -47,25 +47,10 @@ impl Store {
     ) -> Result<(CallRecord, Vec<String>)> {
         request.validate(now)?;
         let mut tx = self.pool.begin().await?;
-        let call_id: i64 = sqlx::query(
-            "INSERT INTO calls (title, starts_at, ends_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(request.title.trim())
-        .bind(secs(request.period.start))
-        .bind(secs(request.period.end))
-        .bind(agent.0)
-        .bind(secs(now))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        let host = NewParticipant { name: agent.1.to_string(), role: ParticipantRole::Agent, email: None };
-        let valid = window.around(request.period);
-        let mut tokens = Vec::new();
-        for p in std::iter::once(&host).chain(&request.participants) {
-            let token = new_token();
-            insert_participant(&mut tx, call_id, p, &token, valid, now).await?;
-            tokens.push(token);
-        }
+        let (call_id, created) =
+            insert_call(&mut tx, request.title.trim(), request.period, agent, &request.participants, window, now)
+                .await?;
+        let tokens = created.into_iter().map(|(_, token)| token).collect();
         tx.commit().await?;
         Ok((self.call(call_id).await?, tokens))
     }
@@ -167,6 +152,39 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// Inserts a call hosted by `agent` with its participants (the agent first) on `conn`, inside the
+/// caller's transaction; returns the call's id and each participant's id and raw token.
+pub(crate) async fn insert_call(
+    conn: &mut sqlx::AnyConnection,
+    title: &str,
+    period: Period,
+    agent: (i64, &str),
+    participants: &[NewParticipant],
+    window: LinkWindow,
+    now: Timestamp,
+) -> Result<(i64, Vec<(i64, String)>)> {
+    let call_id: i64 = sqlx::query(
+        "INSERT INTO calls (title, starts_at, ends_at, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(title)
+    .bind(secs(period.start))
+    .bind(secs(period.end))
+    .bind(agent.0)
+    .bind(secs(now))
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    let host = NewParticipant { name: agent.1.to_string(), role: ParticipantRole::Agent, email: None };
+    let valid = window.around(period);
+    let mut created = Vec::new();
+    for p in std::iter::once(&host).chain(participants) {
+        let token = new_token();
+        let id = insert_participant(&mut *conn, call_id, p, &token, valid, now).await?;
+        created.push((id, token));
+    }
+    Ok((call_id, created))
 }
 
 async fn insert_participant(

@@ -276,16 +276,7 @@ pub(crate) async fn begin_locking(
     halls: &[i64],
 ) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
     debug_assert!(halls.windows(2).all(|w| w[0] < w[1]), "halls sorted and distinct");
-    let begin = match backend {
-        // Integers formatted into the statement are safe; BEGIN with a custom statement goes as
-        // one simple query (one round trip), which cannot carry parameters.
-        super::Backend::Postgres => std::iter::once("BEGIN".to_string())
-            .chain(halls.iter().map(|h| format!("UPDATE resources SET lock_version = lock_version + 1 WHERE id = {h}")))
-            .collect::<Vec<_>>()
-            .join("; "),
-        super::Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
-    };
-    Ok(pool.begin_with(begin).await?)
+    super::begin_with_row_locks(pool, backend, "resources", "id", halls).await
 }
 
 /// One question for [`blockers_around`]: what blocks any of `ids` near `window`.
