@@ -23,7 +23,7 @@ pub mod services;
 pub mod slots;
 pub mod texts;
 
-pub use changes::{may_change, ChangeRefused};
+pub use changes::{may_change, ChangeRefused, Move};
 pub use record::{AppointmentRecord, AppointmentStatus, CitizenRecord, ThirdPartyRecord, Token};
 pub use request::{Actor, Booking, BookingRequest, Relation, ThirdParty, ThirdPartyRequest, CONSENT_TEXT};
 pub use schedule::{AgentSchedule, Booked, DayHours, TimeRange, WeeklyHours};

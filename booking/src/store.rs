@@ -19,6 +19,7 @@
 //! decided in one transaction that takes the locks of all their halls in id order, so each
 //! decision still sees every committed booking plus those accepted before it in the batch.
 
+mod appointment_changes;
 mod appointments;
 mod cache;
 mod calls;

@@ -26,6 +26,13 @@ pub enum ChangeRefused {
     Started,
 }
 
+/// A request to move an appointment: to `period`, asked by `by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub period: crate::time::Period,
+    pub by: Actor,
+}
+
 /// A refused change is a request in the wrong state: 409.
 impl From<ChangeRefused> for Error {
     fn from(c: ChangeRefused) -> Error {

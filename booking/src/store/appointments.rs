@@ -59,7 +59,11 @@ fn appointment_from_row(r: &AnyRow, third_parties: Vec<ThirdPartyRecord>) -> Res
 
 /// Hours, absences and booked appointments of `agents` around `window`, read on `conn` (inside
 /// the booking transaction, after the agents' locks, so nothing committed is missed).
-async fn schedules(conn: &mut sqlx::AnyConnection, agents: &[i64], window: Period) -> Result<Vec<AgentSchedule>> {
+pub(crate) async fn schedules(
+    conn: &mut sqlx::AnyConnection,
+    agents: &[i64],
+    window: Period,
+) -> Result<Vec<AgentSchedule>> {
     let mut out = Vec::new();
     for &agent_id in agents {
         let hours = match sqlx::query("SELECT hours FROM agent_hours WHERE agent_id = $1")
@@ -102,7 +106,7 @@ async fn schedules(conn: &mut sqlx::AnyConnection, agents: &[i64], window: Perio
 }
 
 /// The whole Brussels day(s) around `period`: what an agent's load on that day is counted over.
-fn days_around(period: Period) -> Result<Period> {
+pub(crate) fn days_around(period: Period) -> Result<Period> {
     let first = time::local(period.start).date();
     let last = time::local(period.end).date();
     let start = time::instant(first, jiff::civil::Time::midnight());

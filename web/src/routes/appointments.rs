@@ -175,20 +175,38 @@ fn confirmation_mails(
     booked: &Booked,
     now: Timestamp,
 ) -> balie_booking::Result<Vec<NewMail>> {
-    let a = &booked.appointment;
+    mails_for(state, service, &booked.appointment, balie_mail::MessageKind::Confirmation, Some(booked), None, now)
+}
+
+/// The messages about `a` to the citizen and every third party: `kind` for the citizen, and for
+/// a third party the same except that a confirmation becomes an invitation. `links` carries the
+/// raw tokens when there are (new) links to send; a cancellation has none.
+fn mails_for(
+    state: &AppState,
+    service: &ServiceSpec,
+    a: &AppointmentRecord,
+    kind: balie_mail::MessageKind,
+    links: Option<&Booked>,
+    previous_start: Option<Timestamp>,
+    now: Timestamp,
+) -> balie_booking::Result<Vec<NewMail>> {
+    use balie_mail::MessageKind;
     let citizen = balie_mail::Person::new(a.citizen.name.clone(), a.citizen.email.clone());
-    let base = base_mail(state, service, a, citizen, a.citizen.language);
+    let base =
+        balie_mail::AppointmentMail { previous_start, ..base_mail(state, service, a, citizen, a.citizen.language) };
     let mut mails = Vec::new();
-    let confirmation = balie_mail::AppointmentMail {
-        join_url: booked.citizen_join.as_ref().map(|t| join_url(state, &t.0)),
-        manage_url: Some(manage_url(state, &booked.manage_token.0)),
+    let to_citizen = balie_mail::AppointmentMail {
+        join_url: links.and_then(|l| l.citizen_join.as_ref()).map(|t| join_url(state, &t.0)),
+        manage_url: links.map(|l| manage_url(state, &l.manage_token.0)),
         ..base.clone()
     };
-    mails.push(render(state, balie_mail::MessageKind::Confirmation, &confirmation, now, a.id)?);
-    for (party, join) in a.third_parties.iter().zip(&booked.third_party_joins) {
-        let invitation = balie_mail::AppointmentMail {
+    mails.push(render(state, kind, &to_citizen, now, a.id)?);
+    let party_kind = if kind == MessageKind::Confirmation { MessageKind::ThirdPartyInvitation } else { kind };
+    for (i, party) in a.third_parties.iter().enumerate() {
+        let join = links.and_then(|l| l.third_party_joins.get(i).cloned().flatten());
+        let to_party = balie_mail::AppointmentMail {
             recipient: balie_mail::Person::new(party.name.clone(), party.email.clone()),
-            join_url: join.as_ref().map(|t| join_url(state, &t.0)),
+            join_url: join.map(|t| join_url(state, &t.0)),
             manage_url: None,
             third_party: Some(balie_mail::ThirdParty {
                 relation: mail_relation(&party.relation),
@@ -196,7 +214,7 @@ fn confirmation_mails(
             }),
             ..base.clone()
         };
-        mails.push(render(state, balie_mail::MessageKind::ThirdPartyInvitation, &invitation, now, a.id)?);
+        mails.push(render(state, party_kind, &to_party, now, a.id)?);
     }
     Ok(mails)
 }
@@ -322,4 +340,146 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<AppointmentRecord>> {
     Ok(axum::Json(state.store.appointment(id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTime {
+    /// The new start (on the quarter-hour grid, like a booking).
+    #[schema(value_type = String, format = DateTime)]
+    pub start: Timestamp,
+}
+
+/// The period a move to `start` asks for, checked like a booking's start.
+fn new_period(service: &ServiceSpec, start: Timestamp) -> balie_booking::Result<Period> {
+    if !balie_booking::appointments::slots::on_grid(start, balie_booking::appointments::slots::DEFAULT_STEP_MINUTES) {
+        return Err(balie_booking::Error::invalid("start", "must be on the quarter hour (Brussels time)"));
+    }
+    Ok(balie_booking::appointments::slots::appointment_period(service, start))
+}
+
+async fn cancel_as(state: &AppState, id: i64, actor: Actor) -> ApiResult<AppointmentRecord> {
+    let current = state.store.appointment(id).await?;
+    let service = state.store.appointment_service(&current.service).await?;
+    let now = now();
+    let cancelled = state
+        .store
+        .cancel_appointment(id, actor, &service, now, |a| {
+            mails_for(state, &service, a, balie_mail::MessageKind::Cancellation, None, None, now)
+        })
+        .await?;
+    state.mailer.wake();
+    tracing::info!(appointment = id, "appointment cancelled");
+    Ok(cancelled)
+}
+
+async fn move_as(state: &AppState, id: i64, start: Timestamp, actor: Actor) -> ApiResult<Booked> {
+    let current = state.store.appointment(id).await?;
+    let service = state.store.appointment_service(&current.service).await?;
+    let period = new_period(&service, start)?;
+    let now = now();
+    let moved = state
+        .store
+        .reschedule_appointment(
+            id,
+            balie_booking::appointments::Move { period, by: actor },
+            &service,
+            state.link_window,
+            now,
+            |booked, previous| {
+                mails_for(
+                    state,
+                    &service,
+                    &booked.appointment,
+                    balie_mail::MessageKind::Rescheduled,
+                    Some(booked),
+                    Some(previous),
+                    now,
+                )
+            },
+        )
+        .await?;
+    state.mailer.wake();
+    tracing::info!(appointment = id, "appointment moved");
+    Ok(moved)
+}
+
+/// Cancel an appointment (agent, until its start). Everyone gets a cancellation with an .ics
+/// CANCEL; the call's links stop working.
+#[utoipa::path(post, path = "/api/v1/afspraken/{id}/annuleren", tag = "appointments", params(("id" = i64, Path)),
+    responses((status = 200, body = AppointmentRecord), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    staff: Authorized<Agents>,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<AppointmentRecord>> {
+    Ok(axum::Json(cancel_as(&state, id, Actor::Agent { staff_id: staff.id() }).await?))
+}
+
+/// Move an appointment (agent, until its start). Everyone gets the new time with new links and
+/// an updated invitation; the old links stop working.
+#[utoipa::path(post, path = "/api/v1/afspraken/{id}/verplaatsen", tag = "appointments", params(("id" = i64, Path)),
+    request_body = NewTime,
+    responses((status = 200, body = AppointmentRecord), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    staff: Authorized<Agents>,
+    Path(id): Path<i64>,
+    Json(body): Json<NewTime>,
+) -> ApiResult<axum::Json<AppointmentRecord>> {
+    Ok(axum::Json(move_as(&state, id, body.start, Actor::Agent { staff_id: staff.id() }).await?.appointment))
+}
+
+/// The citizen's manage link, sent in the body (it lives in the page's URL fragment).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ByLink {
+    pub token: String,
+    /// For a move: the new start.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub start: Option<Timestamp>,
+}
+
+async fn by_link(state: &AppState, token: &str) -> ApiResult<AppointmentRecord> {
+    // 64 hex characters at most: anything else cannot be a link and is not looked up.
+    if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(balie_booking::Error::not_found("appointment", "link").into());
+    }
+    Ok(state.store.appointment_by_manage_token(token).await?)
+}
+
+/// The appointment behind a citizen's manage link.
+#[utoipa::path(post, path = "/api/v1/afspraak-link", tag = "appointments", request_body = ByLink,
+    responses((status = 200, body = AppointmentRecord), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn view_by_link(State(state): State<AppState>, Json(body): Json<ByLink>) -> ApiResult<Response> {
+    let a = by_link(&state, &body.token).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(a)).into_response())
+}
+
+/// Cancel through the citizen's manage link (until the service's cancel notice, default 24 h).
+#[utoipa::path(post, path = "/api/v1/afspraak-link/annuleren", tag = "appointments", request_body = ByLink,
+    responses((status = 200, body = AppointmentRecord), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn cancel_by_link(State(state): State<AppState>, Json(body): Json<ByLink>) -> ApiResult<Response> {
+    let a = by_link(&state, &body.token).await?;
+    let cancelled = cancel_as(&state, a.id, Actor::Citizen).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(cancelled)).into_response())
+}
+
+/// Move through the citizen's manage link (until the cancel notice); answers the new manage link
+/// (the old one stops working, as do the old call links).
+#[utoipa::path(post, path = "/api/v1/afspraak-link/verplaatsen", tag = "appointments", request_body = ByLink,
+    responses((status = 200, body = CitizenBooked), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn reschedule_by_link(State(state): State<AppState>, Json(body): Json<ByLink>) -> ApiResult<Response> {
+    let a = by_link(&state, &body.token).await?;
+    let start =
+        body.start.ok_or_else(|| balie_booking::Error::invalid("start", "is required to move an appointment"))?;
+    let moved = move_as(&state, a.id, start, Actor::Citizen).await?;
+    let out = CitizenBooked { manage_url: manage_url(&state, &moved.manage_token.0), appointment: moved.appointment };
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(out)).into_response())
 }
