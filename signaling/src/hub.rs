@@ -210,6 +210,18 @@ async fn run_call(id: i64, hub: Weak<Inner>, sfu: Sfu, settings: Settings, mut i
                 calls.ended.insert(id);
                 let _ = hub.ended_tx.send(id);
             }
+            // Joins that arrived while the call was ending (queued before it left `live`, which
+            // the lock above closed) get the same answer as later ones, not a silent close.
+            while let Ok(input) = inbox.try_recv() {
+                if let Input::Connect { out, .. } = input {
+                    let _ = out.try_send(Outbound::Message(ServerMessage::error(
+                        ErrorCode::CallEnded,
+                        "this call has ended",
+                        Some("join"),
+                    )));
+                    let _ = out.try_send(Outbound::Close);
+                }
+            }
             break;
         }
     }
