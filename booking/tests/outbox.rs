@@ -20,6 +20,9 @@ on_both_backends! {
         postgres_a_claimed_mail_is_not_claimed_again_until_its_lease_lapses;
     a_retry_waits_and_a_failure_is_listed =>
         sqlite_a_retry_waits_and_a_failure_is_listed, postgres_a_retry_waits_and_a_failure_is_listed;
+    a_mail_held_until_later_waits_for_its_moment =>
+        sqlite_a_mail_held_until_later_waits_for_its_moment,
+        postgres_a_mail_held_until_later_waits_for_its_moment;
     concurrent_senders_never_claim_the_same_mail =>
         sqlite_concurrent_senders_never_claim_the_same_mail,
         postgres_concurrent_senders_never_claim_the_same_mail;
@@ -32,6 +35,7 @@ fn mail(n: u32) -> NewMail {
         subject: format!("Uw afspraak {n}"),
         body: format!("{{\"link\": \"https://balie.example/gesprek#secret{n}\"}}"),
         appointment_id: None,
+        not_before: None,
     }
 }
 
@@ -114,4 +118,13 @@ async fn concurrent_senders_never_claim_the_same_mail(store: Store) {
     let distinct: HashSet<_> = all.iter().collect();
     assert_eq!(all.len(), 40, "every mail claimed exactly once: {all:?}");
     assert_eq!(distinct.len(), 40);
+}
+
+async fn a_mail_held_until_later_waits_for_its_moment(store: Store) {
+    let at = now() + SignedDuration::from_hours(23);
+    let id = store.enqueue_mail(&NewMail { not_before: Some(at), ..mail(7) }, now()).await.unwrap();
+    assert!(store.claim_due_mail(at - SignedDuration::from_secs(1), 60, 10).await.unwrap().is_empty());
+    assert_eq!(store.next_mail_due().await.unwrap(), Some(at));
+    let due = store.claim_due_mail(at, 60, 10).await.unwrap();
+    assert_eq!(due.iter().map(|m| m.id).collect::<Vec<_>>(), [id]);
 }

@@ -220,6 +220,27 @@ fn messages_after(received: &[smtp_sink::Received], skip: usize) -> Vec<(String,
     out
 }
 
+/// The appointment's reminders waiting in the outbox: `people` each a day and an hour before
+/// `start` (none when `people` is 0).
+async fn assert_reminders(agent: &balie_tests::Staff<'_>, appointment: i64, start: &str, people: usize) {
+    let pending = agent.get("/api/v1/berichten?status=pending").await;
+    assert_eq!(pending.status, 200, "{}", pending.body);
+    let start: jiff::Timestamp = start.parse().unwrap();
+    let mut due: Vec<i64> = pending
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "reminder" && m["appointment_id"] == appointment)
+        .map(|m| m["next_attempt_at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap())
+        .map(|at| start.duration_since(at).as_mins())
+        .collect();
+    due.sort_unstable();
+    let mut wanted: Vec<i64> = [60, 1440].iter().flat_map(|m| std::iter::repeat_n(*m, people)).collect();
+    wanted.sort_unstable();
+    assert_eq!(due, wanted, "reminders (minutes before the start): {}", pending.body);
+}
+
 fn token_of(url: &str) -> String {
     url.rsplit_once('#').unwrap().1.to_string()
 }
@@ -254,6 +275,9 @@ async fn moving_and_cancelling_update_everyone(backend: Backend) {
     .await
     .unwrap();
     let booked_mail = messages_after(&sink.received(), 0);
+    let agent = app.login_as("agent").await;
+    // Reminders a day and an hour before, for both people, wait in the outbox.
+    assert_reminders(&agent, id, first, 2).await;
 
     // The citizen moves it through their link: new time, new links, the same calendar event.
     let moved = app.post("/api/v1/afspraak-link/verplaatsen", &json!({"token": old_manage, "start": later})).await;
@@ -261,6 +285,7 @@ async fn moving_and_cancelling_update_everyone(backend: Backend) {
     assert_eq!(moved.body["appointment"]["sequence"], 1);
     let new_manage = token_of(moved.body["manage_url"].as_str().unwrap());
     assert_ne!(new_manage, old_manage);
+    assert_reminders(&agent, id, later, 2).await;
     let stale = app.post("/api/v1/afspraak-link", &json!({"token": old_manage})).await;
     assert_eq!(stale.status, 404, "the old manage link stops working: {}", stale.body);
     let sink = tokio::task::spawn_blocking(move || {
@@ -288,7 +313,6 @@ async fn moving_and_cancelling_update_everyone(backend: Backend) {
     assert!(free_moments(&app).await.iter().any(|m| m["start"] == first), "the old moment is free again");
 
     // The agent cancels: everyone gets a CANCEL with the next sequence; the link cannot cancel twice.
-    let agent = app.login_as("agent").await;
     let cancelled = agent.post(&format!("/api/v1/afspraken/{id}/annuleren"), &json!({})).await;
     assert_eq!(cancelled.status, 200, "{}", cancelled.body);
     assert_eq!(cancelled.body["status"], "cancelled");
@@ -304,6 +328,7 @@ async fn moving_and_cancelling_update_everyone(backend: Backend) {
         assert_eq!(cal["events"][0]["sequence"], 2, "{rcpt}");
         assert_eq!(python::parts(&parsed, "text/calendar")[0]["params"]["method"], "CANCEL");
     }
+    assert_reminders(&agent, id, later, 0).await;
     let again = app.post("/api/v1/afspraak-link/annuleren", &json!({"token": new_manage})).await;
     assert_eq!(again.status, 409, "{}", again.body);
     assert!(free_moments(&app).await.iter().any(|m| m["start"] == later), "a cancelled moment is free again");

@@ -121,6 +121,10 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     anyhow::ensure!(config.max_participants >= 2, "BALIE_MAX_PARTICIPANTS must be at least 2");
     let ice = IceConfig::new(config)?;
     let mailer = crate::mailer::Mailer::from_config(config)?;
+    anyhow::ensure!(
+        config.reminders_minutes.iter().all(|m| (1..=43_200).contains(m)),
+        "BALIE_REMINDERS_MINUTES: each between 1 and 43200 (30 days)"
+    );
     tracing::info!(transport = %mailer.describe(), "e-mail");
     let (sfu, media_events) = Sfu::start(media_config(config)?).await.context("starting the media server")?;
     let settings = balie_signaling::Settings {
@@ -153,6 +157,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         metrics: Default::default(),
         metrics_token: (!config.metrics_token.is_empty()).then(|| config.metrics_token.expose().into()),
         mailer: Arc::new(mailer),
+        reminders: config.reminders_minutes.iter().map(|m| SignedDuration::from_mins(*m)).collect(),
     })
 }
 

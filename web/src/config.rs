@@ -200,6 +200,11 @@ pub struct Config {
     #[arg(long, env = "BALIE_MAIL_RETRY_SECONDS", default_value_t = 30)]
     pub mail_retry_seconds: i64,
 
+    /// Reminders before an appointment, in minutes, comma-separated (default a day and an hour).
+    /// A reminder whose moment has passed when the appointment is booked is not sent.
+    #[arg(long, env = "BALIE_REMINDERS_MINUTES", value_delimiter = ',', default_value = "1440,60")]
+    pub reminders_minutes: Vec<i64>,
+
     /// SMTP relay host (smtp transport).
     #[arg(long, env = "BALIE_SMTP_HOST", default_value = "")]
     pub smtp_host: String,
@@ -276,6 +281,7 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("mail_from_name", &self.mail_from_name)
             .field("mail_retry_seconds", &self.mail_retry_seconds)
+            .field("reminders_minutes", &self.reminders_minutes)
             .field("smtp_host", &self.smtp_host)
             .field("smtp_port", &self.smtp_port)
             .field("smtp_tls", &self.smtp_tls)

@@ -89,6 +89,7 @@ impl Mailer {
             subject: mail.subject.clone(),
             body: serde_json::to_string(mail)?,
             appointment_id,
+            not_before: None,
         })
     }
 

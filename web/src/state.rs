@@ -30,4 +30,6 @@ pub struct AppState {
     pub metrics_token: Option<Arc<str>>,
     /// Renders e-mails and wakes the outbox sender.
     pub mailer: Arc<crate::mailer::Mailer>,
+    /// When reminders go out: this long before an appointment.
+    pub reminders: Arc<[jiff::SignedDuration]>,
 }

@@ -40,6 +40,7 @@ impl Store {
             return Err(Error::State("the appointment is already cancelled".into()));
         }
         may_change(actor, before.period.start, now, service)?;
+        Store::drop_pending_reminders(&mut tx, id).await?;
         sqlx::query(
             "UPDATE appointments SET status = 'cancelled', cancelled_at = $2, sequence = sequence + 1 WHERE id = $1",
         )
@@ -112,6 +113,7 @@ impl Store {
                 }
             }
         };
+        Store::drop_pending_reminders(&mut tx, id).await?;
         let manage_token = new_token();
         sqlx::query(
             "UPDATE appointments SET starts_at = $2, ends_at = $3, agent_id = $4, manage_token_hash = $5, \

@@ -13,13 +13,14 @@ use crate::outbox::{ClaimedMail, DeliveryStatus, MailRecord, NewMail};
 pub(crate) async fn enqueue(conn: &mut sqlx::AnyConnection, mail: &NewMail, now: Timestamp) -> Result<i64> {
     let id: i64 = sqlx::query(
         "INSERT INTO outbox (kind, recipient, subject, body, appointment_id, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(&mail.kind)
     .bind(&mail.recipient)
     .bind(&mail.subject)
     .bind(&mail.body)
     .bind(mail.appointment_id)
+    .bind(secs(mail.not_before.unwrap_or(now).max(now)))
     .bind(secs(now))
     .fetch_one(&mut *conn)
     .await?
@@ -142,6 +143,16 @@ impl Store {
             .await?
             .ok_or_else(|| Error::not_found("mail", id))?;
         record_from_row(&row)
+    }
+
+    /// Drops the reminders of appointment `id` that have not gone out yet (it moved or was
+    /// cancelled), on the caller's transaction.
+    pub(crate) async fn drop_pending_reminders(conn: &mut sqlx::AnyConnection, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM outbox WHERE appointment_id = $1 AND kind = 'reminder' AND status = 'pending'")
+            .bind(id)
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 
     /// The stored body, `None` once erased (for audits: no personal link outlives delivery).

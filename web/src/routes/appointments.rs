@@ -168,14 +168,38 @@ async fn book_as(state: &AppState, request: &BookingRequest, by: Actor) -> ApiRe
     Ok(booked)
 }
 
-/// The citizen's confirmation and each third party's invitation.
+/// The citizen's confirmation and each third party's invitation, and everyone's reminders.
 fn confirmation_mails(
     state: &AppState,
     service: &ServiceSpec,
     booked: &Booked,
     now: Timestamp,
 ) -> balie_booking::Result<Vec<NewMail>> {
-    mails_for(state, service, &booked.appointment, balie_mail::MessageKind::Confirmation, Some(booked), None, now)
+    let kind = balie_mail::MessageKind::Confirmation;
+    let mut mails = mails_for(state, service, &booked.appointment, kind, Some(booked), None, now)?;
+    mails.extend(reminder_mails(state, service, booked, now)?);
+    Ok(mails)
+}
+
+/// The reminders, written now (only now are the links at hand: just their hashes are kept) and
+/// held in the outbox until their moment. Moving or cancelling the appointment drops them.
+fn reminder_mails(
+    state: &AppState,
+    service: &ServiceSpec,
+    booked: &Booked,
+    now: Timestamp,
+) -> balie_booking::Result<Vec<NewMail>> {
+    let mut mails = Vec::new();
+    for before in state.reminders.iter() {
+        let at = booked.appointment.period.start - *before;
+        if at <= now {
+            continue;
+        }
+        let kind = balie_mail::MessageKind::Reminder;
+        let reminders = mails_for(state, service, &booked.appointment, kind, Some(booked), None, now)?;
+        mails.extend(reminders.into_iter().map(|m| NewMail { not_before: Some(at), ..m }));
+    }
+    Ok(mails)
 }
 
 /// The messages about `a` to the citizen and every third party: `kind` for the citizen, and for
@@ -387,15 +411,11 @@ async fn move_as(state: &AppState, id: i64, start: Timestamp, actor: Actor) -> A
             state.link_window,
             now,
             |booked, previous| {
-                mails_for(
-                    state,
-                    &service,
-                    &booked.appointment,
-                    balie_mail::MessageKind::Rescheduled,
-                    Some(booked),
-                    Some(previous),
-                    now,
-                )
+                let kind = balie_mail::MessageKind::Rescheduled;
+                let mut mails =
+                    mails_for(state, &service, &booked.appointment, kind, Some(booked), Some(previous), now)?;
+                mails.extend(reminder_mails(state, &service, booked, now)?);
+                Ok(mails)
             },
         )
         .await?;
