@@ -30,6 +30,7 @@ mod reservations;
 mod seed;
 mod series;
 mod staff;
+mod third_parties;
 
 use std::time::Duration;
 

@@ -355,6 +355,87 @@ async fn moving_and_cancelling_update_everyone(backend: Backend) {
     app.stop().await;
 }
 
+/// The text of the first `.eml` the file transport wrote to `rcpt`, waiting for it.
+async fn mail_to(app: &TestApp, rcpt: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        for entry in std::fs::read_dir(app.mail_dir()).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            if entry.path().extension().is_some_and(|e| e == "eml") && text.contains(&format!("To: {rcpt}"))
+                || text.contains(&format!("<{rcpt}>"))
+            {
+                return text;
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "no mail to {rcpt} in {}", app.mail_dir().display());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// What the signalling server answers a join with `token`.
+async fn join_answer(app: &TestApp, token: &str) -> Value {
+    use futures::{SinkExt, StreamExt};
+    let url = format!("{}/api/v1/signalisatie", app.base.replacen("http", "ws", 1));
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let join = json!({"type": "join", "v": 1, "token": token}).to_string();
+    ws.send(tokio_tungstenite::tungstenite::Message::text(join)).await.unwrap();
+    loop {
+        match ws.next().await.unwrap().unwrap() {
+            tokio_tungstenite::tungstenite::Message::Text(t) => return serde_json::from_str(&t).unwrap(),
+            _ => continue,
+        }
+    }
+}
+
+async fn third_parties_come_and_go(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let in_three_days = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(3)).unwrap();
+    let r = app.get(&format!("/api/v1/afspraken/diensten/{SERVICE}/momenten?van={in_three_days}&dagen=7")).await;
+    let start = r.body[0]["start"].as_str().unwrap().to_string();
+    let booked = app.post("/api/v1/afspraken", &request(&start, "Jan Janssens", "jan@example.org")).await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let id = booked.body["appointment"]["id"].as_i64().unwrap();
+    let manage = token_of(booked.body["manage_url"].as_str().unwrap());
+
+    // The citizen invites an interpreter through their link: an invitation with a link of their own.
+    let add = json!({"token": manage, "third_party": {"name": "Sara Haddad", "email": "sara@example.org", "relation": "interpreter"}});
+    let added = app.post("/api/v1/afspraak-link/derden", &add).await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    let party = added.body["id"].as_i64().unwrap();
+    let invitation = mail_to(&app, "sara@example.org").await;
+    let link = invitation.split_whitespace().find(|w| w.contains("/gesprek#")).expect("a call link").to_string();
+    let token = token_of(link.trim_end_matches(['.', ',']));
+    let answer = join_answer(&app, &token).await;
+    // A known link three days early: recognised, and told when it opens.
+    assert_eq!(answer["code"], "token_not_yet_valid", "the new link is known: {answer}");
+
+    // The same address twice, or the citizen's own, is refused with the field named.
+    let twice = app.post("/api/v1/afspraak-link/derden", &add).await;
+    assert_eq!(twice.status, 422, "{}", twice.body);
+    let agent = app.login_as("agent").await;
+    let own = agent
+        .post(
+            &format!("/api/v1/afspraken/{id}/derden"),
+            &json!({"name": "Jan", "email": "JAN@example.org", "relation": "family"}),
+        )
+        .await;
+    assert_eq!(own.status, 422, "{}", own.body);
+    assert!(own.body["errors"][0]["field"].as_str().unwrap().ends_with("email"), "{}", own.body);
+
+    // The agent removes them: the link is refused at once, their reminders are gone.
+    let removed = agent.delete(&format!("/api/v1/afspraken/{id}/derden/{party}")).await;
+    assert_eq!(removed.status, 204, "{}", removed.body);
+    let answer = join_answer(&app, &token).await;
+    assert_eq!((answer["type"].as_str(), answer["code"].as_str()), (Some("error"), Some("token_revoked")), "{answer}");
+    let appointment = agent.get(&format!("/api/v1/afspraken/{id}")).await;
+    assert_eq!(appointment.body["third_parties"], json!([]));
+    let pending = agent.get("/api/v1/berichten?status=pending").await;
+    assert!(!pending.body.as_array().unwrap().iter().any(|m| m["recipient"] == "sara@example.org"), "{}", pending.body);
+    let again = agent.delete(&format!("/api/v1/afspraken/{id}/derden/{party}")).await;
+    assert_eq!(again.status, 404);
+    app.stop().await;
+}
+
 macro_rules! both {
     ($($body:ident => $sqlite:ident, $postgres:ident;)+) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -374,6 +455,9 @@ both! {
         sqlite_bad_bookings_name_every_field, postgres_bad_bookings_name_every_field;
     an_agent_books_on_a_citizens_behalf =>
         sqlite_an_agent_books_on_a_citizens_behalf, postgres_an_agent_books_on_a_citizens_behalf;
+    third_parties_come_and_go =>
+        sqlite_a_third_party_is_added_later_and_removed_with_their_link,
+        postgres_a_third_party_is_added_later_and_removed_with_their_link;
     moving_and_cancelling_update_everyone =>
         sqlite_moving_and_cancelling_update_everyone_with_a_rising_sequence,
         postgres_moving_and_cancelling_update_everyone_with_a_rising_sequence;

@@ -228,19 +228,107 @@ fn mails_for(
     let party_kind = if kind == MessageKind::Confirmation { MessageKind::ThirdPartyInvitation } else { kind };
     for (i, party) in a.third_parties.iter().enumerate() {
         let join = links.and_then(|l| l.third_party_joins.get(i).cloned().flatten());
-        let to_party = balie_mail::AppointmentMail {
-            recipient: balie_mail::Person::new(party.name.clone(), party.email.clone()),
-            join_url: join.map(|t| join_url(state, &t.0)),
-            manage_url: None,
-            third_party: Some(balie_mail::ThirdParty {
-                relation: mail_relation(&party.relation),
-                invited_by: a.citizen.name.clone(),
-            }),
-            ..base.clone()
-        };
-        mails.push(render(state, party_kind, &to_party, now, a.id)?);
+        mails.push(party_mail(state, &base, a, party, party_kind, join.as_ref(), now)?);
     }
     Ok(mails)
+}
+
+/// One message to a third party of `a`, with their own call link if there is one to send.
+fn party_mail(
+    state: &AppState,
+    base: &balie_mail::AppointmentMail,
+    a: &AppointmentRecord,
+    party: &balie_booking::appointments::ThirdPartyRecord,
+    kind: balie_mail::MessageKind,
+    join: Option<&balie_booking::appointments::Token>,
+    now: Timestamp,
+) -> balie_booking::Result<NewMail> {
+    let to_party = balie_mail::AppointmentMail {
+        recipient: balie_mail::Person::new(party.name.clone(), party.email.clone()),
+        join_url: join.map(|t| join_url(state, &t.0)),
+        manage_url: None,
+        third_party: Some(balie_mail::ThirdParty {
+            relation: mail_relation(&party.relation),
+            invited_by: a.citizen.name.clone(),
+        }),
+        ..base.clone()
+    };
+    render(state, kind, &to_party, now, a.id)
+}
+
+/// A third party added later: their invitation and their reminders still to come.
+fn new_party_mails(
+    state: &AppState,
+    service: &ServiceSpec,
+    a: &AppointmentRecord,
+    party: &balie_booking::appointments::ThirdPartyRecord,
+    join: Option<&balie_booking::appointments::Token>,
+    now: Timestamp,
+) -> balie_booking::Result<Vec<NewMail>> {
+    let citizen = balie_mail::Person::new(a.citizen.name.clone(), a.citizen.email.clone());
+    let base = base_mail(state, service, a, citizen, a.citizen.language);
+    let mut mails = vec![party_mail(state, &base, a, party, balie_mail::MessageKind::ThirdPartyInvitation, join, now)?];
+    for before in state.reminders.iter() {
+        let at = a.period.start - *before;
+        if at > now {
+            let reminder = party_mail(state, &base, a, party, balie_mail::MessageKind::Reminder, join, now)?;
+            mails.push(NewMail { not_before: Some(at), ..reminder });
+        }
+    }
+    Ok(mails)
+}
+
+/// Parses a third party to add to `a`, against the citizen and the ones already there.
+fn parse_party(
+    a: &AppointmentRecord,
+    request: &balie_booking::appointments::ThirdPartyRequest,
+) -> balie_booking::Result<balie_booking::appointments::ThirdParty> {
+    use balie_booking::appointments::request::{Citizen, EmailAddress};
+    use balie_booking::appointments::ThirdParty;
+    let email =
+        |e: &str| EmailAddress::parse(e).ok_or_else(|| balie_booking::Error::Corrupt(format!("stored e-mail {e}")));
+    let citizen = Citizen {
+        name: a.citizen.name.clone(),
+        email: email(&a.citizen.email)?,
+        phone: a.citizen.phone.clone(),
+        language: a.citizen.language,
+    };
+    let existing = a
+        .third_parties
+        .iter()
+        .map(|t| Ok(ThirdParty { name: t.name.clone(), email: email(&t.email)?, relation: t.relation.clone() }))
+        .collect::<balie_booking::Result<Vec<_>>>()?;
+    request.parse(&citizen, &existing)
+}
+
+async fn add_party(
+    state: &AppState,
+    id: i64,
+    request: &balie_booking::appointments::ThirdPartyRequest,
+) -> ApiResult<balie_booking::appointments::ThirdPartyRecord> {
+    let a = state.store.appointment(id).await?;
+    let party = parse_party(&a, request)?;
+    let service = state.store.appointment_service(&a.service).await?;
+    let now = now();
+    let added = state
+        .store
+        .add_third_party(id, &party, state.link_window, now, |after, record, token| {
+            new_party_mails(state, &service, after, record, token, now)
+        })
+        .await?;
+    state.mailer.wake();
+    Ok(added)
+}
+
+async fn remove_party(state: &AppState, id: i64, party: i64) -> ApiResult<()> {
+    let a = state.store.appointment(id).await?;
+    if let Some(participant) = state.store.remove_third_party(id, party, now()).await? {
+        if let Some(call) = a.call_id {
+            // Out of a running call at once, as a revoked link is.
+            state.hub.revoke(call, participant);
+        }
+    }
+    Ok(())
 }
 
 fn base_mail(
@@ -502,4 +590,73 @@ pub async fn reschedule_by_link(State(state): State<AppState>, Json(body): Json<
     let moved = move_as(&state, a.id, start, Actor::Citizen).await?;
     let out = CitizenBooked { manage_url: manage_url(&state, &moved.manage_token.0), appointment: moved.appointment };
     Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(out)).into_response())
+}
+
+/// Add a third party (family, caregiver, interpreter, professional) to an appointment: they get
+/// an invitation with a call link of their own.
+#[utoipa::path(post, path = "/api/v1/afspraken/{id}/derden", tag = "appointments", params(("id" = i64, Path)),
+    request_body = balie_booking::appointments::ThirdPartyRequest,
+    responses((status = 201, body = balie_booking::appointments::ThirdPartyRecord),
+              (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_third_party(
+    State(state): State<AppState>,
+    _staff: Authorized<Agents>,
+    Path(id): Path<i64>,
+    Json(body): Json<balie_booking::appointments::ThirdPartyRequest>,
+) -> ApiResult<Response> {
+    Ok((StatusCode::CREATED, axum::Json(add_party(&state, id, &body).await?)).into_response())
+}
+
+/// Remove a third party: their link stops working at once (also in a running call).
+#[utoipa::path(delete, path = "/api/v1/afspraken/{id}/derden/{party}", tag = "appointments",
+    params(("id" = i64, Path), ("party" = i64, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn remove_third_party(
+    State(state): State<AppState>,
+    _staff: Authorized<Agents>,
+    Path((id, party)): Path<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    remove_party(&state, id, party).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A third party added through the citizen's manage link.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartyByLink {
+    pub token: String,
+    pub third_party: balie_booking::appointments::ThirdPartyRequest,
+}
+
+/// The citizen adds a third party through their manage link.
+#[utoipa::path(post, path = "/api/v1/afspraak-link/derden", tag = "appointments", request_body = PartyByLink,
+    responses((status = 201, body = balie_booking::appointments::ThirdPartyRecord),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn add_third_party_by_link(
+    State(state): State<AppState>,
+    Json(body): Json<PartyByLink>,
+) -> ApiResult<Response> {
+    let a = by_link(&state, &body.token).await?;
+    Ok((StatusCode::CREATED, axum::Json(add_party(&state, a.id, &body.third_party).await?)).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveByLink {
+    pub token: String,
+    pub third_party: i64,
+}
+
+/// The citizen removes a third party through their manage link.
+#[utoipa::path(post, path = "/api/v1/afspraak-link/derden/verwijderen", tag = "appointments", request_body = RemoveByLink,
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn remove_third_party_by_link(
+    State(state): State<AppState>,
+    Json(body): Json<RemoveByLink>,
+) -> ApiResult<StatusCode> {
+    let a = by_link(&state, &body.token).await?;
+    remove_party(&state, a.id, body.third_party).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

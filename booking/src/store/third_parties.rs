@@ -1,0 +1,121 @@
+//! Third parties added to an appointment after booking, and removed: each has a call link of
+//! their own, which removal revokes at once.
+
+use jiff::Timestamp;
+use sqlx::Row;
+
+use super::calls::new_token;
+use super::outbox::enqueue;
+use super::{secs, Store};
+use crate::appointments::{AppointmentRecord, AppointmentStatus, ThirdParty, ThirdPartyRecord, Token};
+use crate::calls::{token_hash, LinkWindow};
+use crate::error::{Error, Result};
+use crate::outbox::NewMail;
+
+impl Store {
+    /// Adds `party` to appointment `id` (booked, not yet started): a call participant with a new
+    /// link (video and hybrid) and the invitation `mails` renders, in one transaction.
+    pub async fn add_third_party(
+        &self,
+        id: i64,
+        party: &ThirdParty,
+        window: LinkWindow,
+        now: Timestamp,
+        mails: impl FnOnce(&AppointmentRecord, &ThirdPartyRecord, Option<&Token>) -> Result<Vec<NewMail>>,
+    ) -> Result<ThirdPartyRecord> {
+        let before = self.appointment(id).await?;
+        if before.status != AppointmentStatus::Booked {
+            return Err(Error::State("the appointment is cancelled".into()));
+        }
+        if now >= before.period.end {
+            return Err(Error::State("the appointment is over".into()));
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut token = None;
+        let mut participant_id = None;
+        if let Some(call) = before.call_id {
+            let raw = new_token();
+            let valid = window.around(before.period);
+            let pid: i64 = sqlx::query(
+                "INSERT INTO call_participants (call_id, name, role, email, token_hash, valid_from, valid_until, created_at) \
+                 VALUES ($1, $2, 'guest', $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(call)
+            .bind(&party.name)
+            .bind(party.email.as_str())
+            .bind(token_hash(&raw))
+            .bind(secs(valid.start))
+            .bind(secs(valid.end))
+            .bind(secs(now))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+            participant_id = Some(pid);
+            token = Some(Token(raw));
+        }
+        let relation = serde_json::to_string(&party.relation).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let tp_id: i64 = sqlx::query(
+            "INSERT INTO appointment_third_parties (appointment_id, name, email, relation, participant_id) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(id)
+        .bind(&party.name)
+        .bind(party.email.as_str())
+        .bind(relation)
+        .bind(participant_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let record = ThirdPartyRecord {
+            id: tp_id,
+            name: party.name.clone(),
+            email: party.email.as_str().to_string(),
+            relation: party.relation.clone(),
+            participant_id,
+        };
+        let mut after = before;
+        after.third_parties.push(record.clone());
+        for mail in mails(&after, &record, token.as_ref())? {
+            enqueue(&mut tx, &NewMail { appointment_id: Some(id), ..mail }, now).await?;
+        }
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// Removes third party `party` from appointment `id`: their link stops working at once and
+    /// their messages not yet sent are dropped. Returns their call participant, if any, for the
+    /// caller to take out of a running call.
+    pub async fn remove_third_party(&self, id: i64, party: i64, now: Timestamp) -> Result<Option<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT email, participant_id FROM appointment_third_parties \
+             WHERE id = $1 AND appointment_id = $2 AND removed_at IS NULL",
+        )
+        .bind(party)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::not_found("third party", party))?;
+        let email: String = row.try_get("email")?;
+        let participant: Option<i64> = row.try_get("participant_id")?;
+        sqlx::query("UPDATE appointment_third_parties SET removed_at = $2 WHERE id = $1")
+            .bind(party)
+            .bind(secs(now))
+            .execute(&mut *tx)
+            .await?;
+        if let Some(pid) = participant {
+            sqlx::query("UPDATE call_participants SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(pid)
+                .bind(secs(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM outbox WHERE appointment_id = $1 AND recipient = $2 AND status = 'pending'")
+            .bind(id)
+            .bind(&email)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(participant)
+    }
+}
