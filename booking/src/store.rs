@@ -19,6 +19,7 @@
 //! decided in one transaction that takes the locks of all their halls in id order, so each
 //! decision still sees every committed booking plus those accepted before it in the batch.
 
+mod agent_hours;
 mod appointment_changes;
 mod appointments;
 mod cache;
@@ -41,6 +42,7 @@ use sqlx::{AnyPool, Executor, Row};
 
 use crate::error::{Error, Result};
 
+pub use agent_hours::Absence;
 pub use cache::{Catalogue, CATALOGUE_TTL};
 pub use catalogue::MaintenanceBlock;
 pub use reservations::ReservationFilter;

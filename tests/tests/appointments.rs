@@ -436,6 +436,61 @@ async fn third_parties_come_and_go(backend: Backend) {
     app.stop().await;
 }
 
+async fn agents_keep_their_hours_and_absences(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let agent_id = app.store().staff_by_email("agent@lindeveld.example").await.unwrap().unwrap().id;
+    let hours_path = format!("/api/v1/medewerkers/{agent_id}/uren");
+    let agent = app.login_as("agent").await;
+    let demo = agent.get(&hours_path).await;
+    assert_eq!(demo.status, 200, "{}", demo.body);
+    assert_eq!(demo.body.as_array().unwrap().len(), 5, "the demo agent works Monday to Friday: {}", demo.body);
+
+    // Only Tuesday mornings from now on: every moment offered is then.
+    let tuesdays = json!([{"weekday": 2, "ranges": [{"start": "09:00", "end": "10:00"}]}]);
+    let put = agent.put(&hours_path, &tuesdays).await;
+    assert_eq!(put.status, 204, "{}", put.body);
+    let moments = free_moments(&app).await;
+    assert!(!moments.is_empty());
+    for m in &moments {
+        let start: jiff::Timestamp = m["start"].as_str().unwrap().parse().unwrap();
+        let local = start.to_zoned(jiff::tz::TimeZone::get("Europe/Brussels").unwrap());
+        assert_eq!(local.weekday(), jiff::civil::Weekday::Tuesday, "{m}");
+        assert!((9..10).contains(&local.hour()), "{m}");
+    }
+    let overlapping =
+        json!([{"weekday": 2, "ranges": [{"start": "09:00", "end": "11:00"}, {"start": "10:00", "end": "12:00"}]}]);
+    let bad = agent.put(&hours_path, &overlapping).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(bad.body["errors"][0]["field"], "hours[0].ranges[1]", "{}", bad.body);
+    let manager = app.login_as("manager").await;
+    assert_eq!(manager.put(&hours_path, &tuesdays).await.status, 403, "only the agent or a resource admin");
+    let admin = app.login_as("resource-admin").await;
+    assert_eq!(admin.put(&hours_path, &tuesdays).await.status, 204);
+
+    // An absence over a booked appointment is refused, naming it; elsewhere it hides the moments.
+    let booked =
+        app.post("/api/v1/afspraken", &request(moments[0]["start"].as_str().unwrap(), "Jan", "jan@example.org")).await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let id = booked.body["appointment"]["id"].as_i64().unwrap();
+    let absences = format!("/api/v1/medewerkers/{agent_id}/afwezigheden");
+    let over = booked.body["appointment"]["period"].clone();
+    let refused = agent.post(&absences, &json!({"period": over, "reason": "opleiding"})).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body["detail"].as_str().unwrap().contains(&id.to_string()), "{}", refused.body);
+    let last = moments.last().unwrap().clone();
+    let added = agent
+        .post(&absences, &json!({"period": {"start": last["start"], "end": last["end"]}, "reason": "opleiding"}))
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    assert!(!free_moments(&app).await.iter().any(|m| m["start"] == last["start"]), "no moment in an absence");
+    let absence = added.body["id"].as_i64().unwrap();
+    assert_eq!(agent.get(&absences).await.body.as_array().unwrap().len(), 1);
+    assert_eq!(agent.delete(&format!("{absences}/{absence}")).await.status, 204);
+    assert_eq!(agent.delete(&format!("{absences}/{absence}")).await.status, 404);
+    assert!(free_moments(&app).await.iter().any(|m| m["start"] == last["start"]), "back after the absence is removed");
+    app.stop().await;
+}
+
 macro_rules! both {
     ($($body:ident => $sqlite:ident, $postgres:ident;)+) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -455,6 +510,8 @@ both! {
         sqlite_bad_bookings_name_every_field, postgres_bad_bookings_name_every_field;
     an_agent_books_on_a_citizens_behalf =>
         sqlite_an_agent_books_on_a_citizens_behalf, postgres_an_agent_books_on_a_citizens_behalf;
+    agents_keep_their_hours_and_absences =>
+        sqlite_agents_keep_their_hours_and_absences, postgres_agents_keep_their_hours_and_absences;
     third_parties_come_and_go =>
         sqlite_a_third_party_is_added_later_and_removed_with_their_link,
         postgres_a_third_party_is_added_later_and_removed_with_their_link;

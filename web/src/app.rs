@@ -29,7 +29,9 @@ use crate::error::problem;
 use crate::http::{self, Limiter};
 use crate::media::{media_config, IceConfig};
 use crate::openapi::ApiDoc;
-use crate::routes::{admin, appointments, calls, catalogue, health, mail, reservations, series, session, signaling};
+use crate::routes::{
+    admin, agents, appointments, calls, catalogue, health, mail, reservations, series, session, signaling,
+};
 use crate::state::AppState;
 
 /// Demo staff accounts: e-mail, name, role, password. Printed at first start and in README.md.
@@ -220,6 +222,9 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(appointments::view_by_link))
         .routes(routes!(appointments::cancel_by_link))
         .routes(routes!(appointments::reschedule_by_link))
+        .routes(routes!(agents::hours, agents::put_hours))
+        .routes(routes!(agents::absences, agents::add_absence))
+        .routes(routes!(agents::remove_absence))
         .routes(routes!(appointments::add_third_party))
         .routes(routes!(appointments::remove_third_party))
         .routes(routes!(appointments::add_third_party_by_link))

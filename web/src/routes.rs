@@ -2,6 +2,7 @@
 //! *Zaalreservatie* vocabulary (infrastructuur, reservaties, …); see docs/api.md for the mapping.
 
 pub mod admin;
+pub mod agents;
 pub mod appointments;
 pub mod calls;
 pub mod catalogue;
