@@ -48,6 +48,8 @@ CREATE TABLE appointments (
     language           TEXT NOT NULL,
     booked_by          INTEGER REFERENCES staff (id),
     call_id            INTEGER REFERENCES calls (id),
+    -- Hybrid: the meeting room's device, a participant of the call of its own.
+    device_participant_id INTEGER,
     -- The citizen's personal link to see, move or cancel the appointment: only its SHA-256.
     manage_token_hash  TEXT NOT NULL UNIQUE,
     -- The .ics SEQUENCE: bumped by every reschedule and by the cancellation.

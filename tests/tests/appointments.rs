@@ -491,6 +491,65 @@ async fn agents_keep_their_hours_and_absences(backend: Backend) {
     app.stop().await;
 }
 
+async fn hybrid_has_a_room_device_and_physical_no_call(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let in_three_days = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(3)).unwrap();
+    let moments = |service: &'static str| {
+        let app = &app;
+        async move {
+            let r =
+                app.get(&format!("/api/v1/afspraken/diensten/{service}/momenten?van={in_three_days}&dagen=7")).await;
+            assert_eq!(r.status, 200, "{}", r.body);
+            r.body[0]["start"].as_str().unwrap().to_string()
+        }
+    };
+    // Hybrid: the citizen comes to the town hall, their architect joins by video.
+    let mut body = request(&moments("bouwen-en-verbouwen").await, "Jan Janssens", "jan@example.org");
+    body["service"] = json!("bouwen-en-verbouwen");
+    body["mode"] = json!("hybrid");
+    body["third_parties"] = json!([{"name": "Ahmed Benali", "email": "ahmed@example.org", "relation": "professional"}]);
+    let booked = app.post("/api/v1/afspraken", &body).await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let id = booked.body["appointment"]["id"].as_i64().unwrap();
+    let agent = app.login_as("agent").await;
+    let call = agent.get(&format!("/api/v1/gesprekken/{}", booked.body["appointment"]["call_id"])).await;
+    let who: Vec<(String, String)> = call.body["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["role"].as_str().unwrap().to_string(), p["name"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(who.len(), 4, "agent, citizen, architect and the room's device: {who:?}");
+    assert!(who[3].1.contains("zaaltoestel"), "{who:?}");
+    let confirmation = mail_to(&app, "jan@example.org").await;
+    assert!(confirmation.contains("/gesprek#"), "hybrid: the citizen may also join by video");
+
+    // The agent gets the room device's link when needed; a new one replaces the old.
+    let first = agent.post(&format!("/api/v1/afspraken/{id}/zaaltoestel"), &json!({})).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.header("cache-control"), Some("no-store"));
+    let old = token_of(first.body["url"].as_str().unwrap());
+    assert_eq!(join_answer(&app, &old).await["code"], "token_not_yet_valid");
+    let second = agent.post(&format!("/api/v1/afspraken/{id}/zaaltoestel"), &json!({})).await;
+    let new = token_of(second.body["url"].as_str().unwrap());
+    assert_ne!(new, old);
+    assert_eq!(join_answer(&app, &old).await["code"], "token_unknown", "the replaced link is dead");
+    assert_eq!(join_answer(&app, &new).await["code"], "token_not_yet_valid");
+
+    // Physical: at the counter, no call, no link.
+    let mut body = request(&moments("identiteitskaart-en-paspoort").await, "Maria Peeters", "maria@example.org");
+    body["service"] = json!("identiteitskaart-en-paspoort");
+    body["mode"] = json!("physical");
+    let booked = app.post("/api/v1/afspraken", &body).await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    assert!(booked.body["appointment"]["call_id"].is_null());
+    let confirmation = mail_to(&app, "maria@example.org").await;
+    assert!(!confirmation.contains("/gesprek#"), "no call link for a counter appointment");
+    let pid = booked.body["appointment"]["id"].as_i64().unwrap();
+    assert_eq!(agent.post(&format!("/api/v1/afspraken/{pid}/zaaltoestel"), &json!({})).await.status, 409);
+    app.stop().await;
+}
+
 macro_rules! both {
     ($($body:ident => $sqlite:ident, $postgres:ident;)+) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -512,6 +571,9 @@ both! {
         sqlite_an_agent_books_on_a_citizens_behalf, postgres_an_agent_books_on_a_citizens_behalf;
     agents_keep_their_hours_and_absences =>
         sqlite_agents_keep_their_hours_and_absences, postgres_agents_keep_their_hours_and_absences;
+    hybrid_has_a_room_device_and_physical_no_call =>
+        sqlite_a_hybrid_appointment_has_a_room_device_and_a_physical_one_no_call,
+        postgres_a_hybrid_appointment_has_a_room_device_and_a_physical_one_no_call;
     third_parties_come_and_go =>
         sqlite_a_third_party_is_added_later_and_removed_with_their_link,
         postgres_a_third_party_is_added_later_and_removed_with_their_link;

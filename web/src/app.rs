@@ -225,6 +225,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(agents::hours, agents::put_hours))
         .routes(routes!(agents::absences, agents::add_absence))
         .routes(routes!(agents::remove_absence))
+        .routes(routes!(appointments::device_link))
         .routes(routes!(appointments::add_third_party))
         .routes(routes!(appointments::remove_third_party))
         .routes(routes!(appointments::add_third_party_by_link))

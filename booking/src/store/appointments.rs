@@ -271,7 +271,13 @@ impl Store {
                 role: ParticipantRole::Guest,
                 email: Some(t.email.as_str().to_string()),
             });
-            let participants: Vec<NewParticipant> = std::iter::once(citizen).chain(guests).collect();
+            // Hybrid: the meeting room's device takes part too (the agent opens its link there).
+            let device = (booking.mode == Mode::Hybrid).then(|| NewParticipant {
+                name: format!("{} (zaaltoestel)", service.location.as_deref().unwrap_or("Vergaderzaal")),
+                role: ParticipantRole::Guest,
+                email: None,
+            });
+            let participants: Vec<NewParticipant> = std::iter::once(citizen).chain(guests).chain(device).collect();
             let title = service.name.nl.clone();
             let (call_id, created) =
                 insert_call(&mut tx, &title, booking.period, (agent_id, &agent_name), &participants, window, now)
@@ -280,6 +286,7 @@ impl Store {
             (Some(call_id), created.into_iter().skip(1).collect::<Vec<_>>())
         };
 
+        let device_participant = if booking.mode == Mode::Hybrid { links.last().map(|(pid, _)| *pid) } else { None };
         let manage_token = new_token();
         let booked_by = match booking.by {
             appointments::Actor::Agent { staff_id } => Some(staff_id),
@@ -287,8 +294,8 @@ impl Store {
         };
         let id: i64 = sqlx::query(
             "INSERT INTO appointments (service, mode, agent_id, starts_at, ends_at, citizen_name, citizen_email, \
-             citizen_phone, language, booked_by, call_id, manage_token_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             citizen_phone, language, booked_by, call_id, manage_token_hash, created_at, device_participant_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(&booking.service)
         .bind(booking.mode.as_str())
@@ -303,6 +310,7 @@ impl Store {
         .bind(call_id)
         .bind(crate::calls::token_hash(&manage_token))
         .bind(secs(now))
+        .bind(device_participant)
         .fetch_one(&mut *tx)
         .await?
         .try_get(0)?;
@@ -393,6 +401,34 @@ impl Store {
         })
         .collect::<Result<Vec<_>>>()?;
         appointment_from_row(&row, third_parties)
+    }
+
+    /// A new link for the meeting room's device of hybrid appointment `id` (the old one stops
+    /// working): for the agent to open on the room's screen. Returns the raw token.
+    pub async fn rotate_device_link(&self, id: i64, window: LinkWindow) -> Result<Token> {
+        let a = self.appointment(id).await?;
+        if a.status != AppointmentStatus::Booked {
+            return Err(Error::State("the appointment is cancelled".into()));
+        }
+        let row = sqlx::query("SELECT device_participant_id FROM appointments WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        let participant: i64 = row
+            .try_get::<Option<i64>, _>("device_participant_id")?
+            .ok_or_else(|| Error::State("only a hybrid appointment has a meeting-room device".into()))?;
+        let token = new_token();
+        let valid = window.around(a.period);
+        sqlx::query(
+            "UPDATE call_participants SET token_hash = $2, valid_from = $3, valid_until = $4, revoked_at = NULL WHERE id = $1",
+        )
+        .bind(participant)
+        .bind(crate::calls::token_hash(&token))
+        .bind(secs(valid.start))
+        .bind(secs(valid.end))
+        .execute(&self.pool)
+        .await?;
+        Ok(Token(token))
     }
 
     /// The appointment a citizen's manage link belongs to.

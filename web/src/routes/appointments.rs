@@ -660,3 +660,24 @@ pub async fn remove_third_party_by_link(
     remove_party(&state, a.id, body.third_party).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The meeting-room device's link of a hybrid appointment.
+#[derive(Serialize, ToSchema)]
+pub struct DeviceLink {
+    pub url: String,
+}
+
+/// A fresh link for the meeting room's device of a hybrid appointment (the agent opens it on the
+/// room's screen; the previous one stops working). Shown once, never cached.
+#[utoipa::path(post, path = "/api/v1/afspraken/{id}/zaaltoestel", tag = "appointments", params(("id" = i64, Path)),
+    responses((status = 200, body = DeviceLink), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json")))]
+pub async fn device_link(
+    State(state): State<AppState>,
+    _staff: Authorized<Agents>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let token = state.store.rotate_device_link(id, state.link_window).await?;
+    let body = DeviceLink { url: join_url(&state, &token.0) };
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response())
+}
