@@ -39,16 +39,21 @@ fn request(start: &str, name: &str, email: &str) -> Value {
     })
 }
 
-async fn citizen_books_and_everyone_gets_their_mail(backend: Backend) {
-    let sink = SmtpSink::start();
+/// A server that sends its e-mail to `sink` (a real SMTP server on loopback, no TLS).
+async fn app_sending_to(backend: Backend, sink: &SmtpSink) -> TestApp {
     let port = sink.port;
-    let app = TestApp::spawn_with(backend, move |c| {
+    TestApp::spawn_with(backend, move |c| {
         c.mail_transport = MailTransport::Smtp;
         c.smtp_host = "127.0.0.1".into();
         c.smtp_port = Some(port);
         c.smtp_tls = "none".into();
     })
-    .await;
+    .await
+}
+
+async fn citizen_books_and_everyone_gets_their_mail(backend: Backend) {
+    let sink = SmtpSink::start();
+    let app = app_sending_to(backend, &sink).await;
 
     let guide = app.get("/api/v1/afspraken/gids").await;
     assert_eq!(guide.status, 200, "{}", guide.body);
@@ -247,14 +252,7 @@ fn token_of(url: &str) -> String {
 
 async fn moving_and_cancelling_update_everyone(backend: Backend) {
     let sink = SmtpSink::start();
-    let port = sink.port;
-    let app = TestApp::spawn_with(backend, move |c| {
-        c.mail_transport = MailTransport::Smtp;
-        c.smtp_host = "127.0.0.1".into();
-        c.smtp_port = Some(port);
-        c.smtp_tls = "none".into();
-    })
-    .await;
+    let app = app_sending_to(backend, &sink).await;
     // Beyond the 24 h a citizen has to change an appointment online (the refusal inside it is
     // checked below).
     let in_three_days = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(3)).unwrap();
