@@ -11,12 +11,14 @@
 //!   also applies inside its transaction, and [`pick_agent`].
 //! - [`request`]: parsing a [`BookingRequest`] into a sound [`Booking`]; third parties; consent.
 //! - [`changes`]: who may reschedule or cancel, until when.
+//! - [`reminders`]: when reminders go out (days keep the clock time across DST).
 //! - [`record`]: an appointment as stored and shown, and what booking hands out.
 //! - [`demo`]: the demo municipality's topics, questions, services and agent hours.
 
 pub mod changes;
 pub mod demo;
 pub mod record;
+pub mod reminders;
 pub mod request;
 pub mod schedule;
 pub mod services;

@@ -159,7 +159,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         metrics: Default::default(),
         metrics_token: (!config.metrics_token.is_empty()).then(|| config.metrics_token.expose().into()),
         mailer: Arc::new(mailer),
-        reminders: config.reminders_minutes.iter().map(|m| SignedDuration::from_mins(*m)).collect(),
+        reminders: config.reminders_minutes.clone().into(),
     })
 }
 

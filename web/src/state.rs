@@ -30,6 +30,7 @@ pub struct AppState {
     pub metrics_token: Option<Arc<str>>,
     /// Renders e-mails and wakes the outbox sender.
     pub mailer: Arc<crate::mailer::Mailer>,
-    /// When reminders go out: this long before an appointment.
-    pub reminders: Arc<[jiff::SignedDuration]>,
+    /// When reminders go out: this many minutes before an appointment (whole days keep the clock
+    /// time, see `balie_booking::appointments::reminders`).
+    pub reminders: Arc<[i64]>,
 }

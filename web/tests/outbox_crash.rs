@@ -88,7 +88,11 @@ async fn mail_queued_before_a_sigkill_is_delivered_after_the_restart() {
     let sink = SmtpSink::start();
     let mut second = start(dir.path(), port, sink.port);
     wait_ready(&http, &base).await;
-    let (received, _sink) = tokio::task::spawn_blocking(move || (sink.wait_for(3), sink)).await.unwrap();
+    let (received, sink) = tokio::task::spawn_blocking(move || (sink.wait_for(3), sink)).await.unwrap();
+    // Exactly once: nothing more arrives (the killed process's attempts had all failed, so no
+    // SMTP server had accepted a message whose success went unrecorded).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(sink.received().len(), 3, "a confirmation was sent twice");
     let mut got: Vec<String> =
         received.iter().map(|r| r.envelope["rcpt_tos"][0].as_str().unwrap().to_string()).collect();
     got.sort();

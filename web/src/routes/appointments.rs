@@ -190,11 +190,9 @@ fn reminder_mails(
     now: Timestamp,
 ) -> balie_booking::Result<Vec<NewMail>> {
     let mut mails = Vec::new();
-    for before in state.reminders.iter() {
-        let at = booked.appointment.period.start - *before;
-        if at <= now {
-            continue;
-        }
+    for at in
+        balie_booking::appointments::reminders::reminder_times(booked.appointment.period.start, &state.reminders, now)
+    {
         let kind = balie_mail::MessageKind::Reminder;
         let reminders = mails_for(state, service, &booked.appointment, kind, Some(booked), None, now)?;
         mails.extend(reminders.into_iter().map(|m| NewMail { not_before: Some(at), ..m }));
@@ -268,12 +266,9 @@ fn new_party_mails(
     let citizen = balie_mail::Person::new(a.citizen.name.clone(), a.citizen.email.clone());
     let base = base_mail(state, service, a, citizen, a.citizen.language);
     let mut mails = vec![party_mail(state, &base, a, party, balie_mail::MessageKind::ThirdPartyInvitation, join, now)?];
-    for before in state.reminders.iter() {
-        let at = a.period.start - *before;
-        if at > now {
-            let reminder = party_mail(state, &base, a, party, balie_mail::MessageKind::Reminder, join, now)?;
-            mails.push(NewMail { not_before: Some(at), ..reminder });
-        }
+    for at in balie_booking::appointments::reminders::reminder_times(a.period.start, &state.reminders, now) {
+        let reminder = party_mail(state, &base, a, party, balie_mail::MessageKind::Reminder, join, now)?;
+        mails.push(NewMail { not_before: Some(at), ..reminder });
     }
     Ok(mails)
 }
