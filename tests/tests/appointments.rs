@@ -431,6 +431,15 @@ async fn third_parties_come_and_go(backend: Backend) {
     assert!(!pending.body.as_array().unwrap().iter().any(|m| m["recipient"] == "sara@example.org"), "{}", pending.body);
     let again = agent.delete(&format!("/api/v1/afspraken/{id}/derden/{party}")).await;
     assert_eq!(again.status, 404);
+
+    // Once the call has ended, the citizen's link is gone for good: 410 with a friendly word.
+    let call = appointment.body["call_id"].as_i64().unwrap();
+    assert_eq!(app.post("/api/v1/afspraak-link", &json!({"token": manage})).await.status, 200);
+    app.store().end_call(call, jiff::Timestamp::now()).await.unwrap();
+    let gone = app.post("/api/v1/afspraak-link", &json!({"token": manage})).await;
+    assert_eq!(gone.status, 410, "{}", gone.body);
+    assert_eq!(gone.body["type"], "/problems/gone");
+    assert!(gone.body["detail"].as_str().unwrap().contains("no longer works"), "{}", gone.body);
     app.stop().await;
 }
 

@@ -42,6 +42,9 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A personal link whose appointment is over: it will never work again.
+    #[error("gone: {0}")]
+    Gone(String),
     #[error("internal: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -125,6 +128,7 @@ impl IntoResponse for ApiError {
             ApiError::Booking(BookingError::State(detail)) => {
                 problem(S::CONFLICT, "state", "Not possible in the current state", detail)
             }
+            ApiError::Gone(detail) => problem(S::GONE, "gone", "This link is no longer valid", detail.clone()),
             ApiError::Unauthorized => problem(
                 S::UNAUTHORIZED,
                 "unauthorized",

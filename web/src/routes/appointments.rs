@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use balie_booking::appointments::record::Booked;
 use balie_booking::appointments::{
-    Actor, AppointmentRecord, BookingRequest, Language, Mode, Question, Relation, ServiceSpec, Topic,
+    Actor, AppointmentRecord, AppointmentStatus, BookingRequest, Language, Mode, Question, Relation, ServiceSpec, Topic,
 };
 use balie_booking::outbox::NewMail;
 use balie_booking::time::Period;
@@ -551,7 +551,18 @@ async fn by_link(state: &AppState, token: &str) -> ApiResult<AppointmentRecord> 
     if token.is_empty() || token.len() > 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(balie_booking::Error::not_found("appointment", "link").into());
     }
-    Ok(state.store.appointment_by_manage_token(token).await?)
+    let a = state.store.appointment_by_manage_token(token).await?;
+    // Over (its call ended, or its end plus the links' grace passed): the link is dead for good.
+    let call_ended = match a.call_id {
+        Some(call) => state.store.call(call).await?.ended_at.is_some() && a.status == AppointmentStatus::Booked,
+        None => false,
+    };
+    if call_ended || now() > a.period.end + state.link_window.close_after {
+        return Err(crate::error::ApiError::Gone(
+            "This appointment is over, so its personal link no longer works. To book a new one, start from the municipality's website.".into(),
+        ));
+    }
+    Ok(a)
 }
 
 /// The appointment behind a citizen's manage link.
