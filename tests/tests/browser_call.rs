@@ -82,6 +82,56 @@ fn run(network: Network) {
     runtime.block_on(call(network));
 }
 
+#[test]
+fn a_citizen_moves_and_cancels_their_appointment_on_the_link_page_in_chromium() {
+    let _one = ONE_CALL_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    preflight();
+    netns::loopback_only();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    runtime.block_on(appointment_page());
+}
+
+async fn appointment_page() {
+    let addr: SocketAddr = {
+        let probe = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free port on 127.0.0.1");
+        probe.local_addr().expect("local address")
+    };
+    let base = format!("http://{addr}");
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.listen = addr;
+        c.public_url = base.clone();
+    })
+    .await;
+    // Three days ahead: a citizen may change it online until 24 hours before.
+    let day = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(3)).unwrap();
+    let moments = app.get(&format!("/api/v1/afspraken/diensten/afval-en-milieu/momenten?van={day}&dagen=7")).await;
+    let start = moments.body[0]["start"].as_str().unwrap().to_string();
+    let booked = app
+        .post(
+            "/api/v1/afspraken",
+            &json!({"service": "afval-en-milieu", "mode": "video", "start": start, "name": "Jan Janssens",
+                    "email": "jan@example.org", "language": "nl", "consent": true, "third_parties": []}),
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let id = booked.body["appointment"]["id"].as_i64().unwrap();
+    let input = json!({"manage_url": booked.body["manage_url"]}).to_string();
+    let output = run_script("appointment.mjs", &input).await;
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    println!("{stdout}");
+    eprintln!("{stderr}");
+    assert!(output.status.success(), "the appointment page failed: {stderr}");
+    let summary: Value = serde_json::from_str(&stdout).expect("appointment.mjs prints JSON");
+    // What the page did, as the server saw it: moved once, then cancelled.
+    let a = app.store().appointment(id).await.unwrap();
+    assert_eq!(a.status, balie_booking::appointments::AppointmentStatus::Cancelled);
+    assert_eq!(a.sequence, 2, "moved (1), then cancelled (2)");
+    assert_ne!(a.period.start, start.parse::<jiff::Timestamp>().unwrap(), "moved away from the first moment");
+    assert_ne!(summary["hash_after_move"], summary["hash_before"], "the page keeps the new link");
+    app.stop().await;
+}
+
 /// Drops every UDP packet in this thread's network namespace (and only there).
 fn block_udp() {
     let rules = "table inet balie_test {\n\
@@ -187,8 +237,13 @@ async fn call(network: Network) {
 /// `node tests/e2e/call.mjs`, the input on stdin (the tokens stay out of `ps`). The child inherits
 /// this thread's network namespace, and Chromium inherits it from node.
 async fn run_node(input: &str) -> std::process::Output {
+    run_script("call.mjs", input).await
+}
+
+/// `node tests/e2e/SCRIPT` with `input` on stdin.
+async fn run_script(script: &str, input: &str) -> std::process::Output {
     let mut child = tokio::process::Command::new("node")
-        .arg(e2e_dir().join("call.mjs"))
+        .arg(e2e_dir().join(script))
         .current_dir(e2e_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -197,7 +252,7 @@ async fn run_node(input: &str) -> std::process::Output {
         .spawn()
         .expect("start node");
     let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(input.as_bytes()).await.expect("write call.mjs's input");
+    stdin.write_all(input.as_bytes()).await.expect("write the script's input");
     drop(stdin);
     // Read both pipes while waiting, so that a hung run still shows how far it got.
     let stdout = drain(child.stdout.take().expect("piped stdout"));
@@ -208,7 +263,7 @@ async fn run_node(input: &str) -> std::process::Output {
             let _ = child.kill().await;
             let (out, err) = (stdout.await.unwrap_or_default(), stderr.await.unwrap_or_default());
             panic!(
-                "node tests/e2e/call.mjs did not finish within {NODE_TIMEOUT:?} (it has its own 60 s limit); \
+                "node tests/e2e/{script} did not finish within {NODE_TIMEOUT:?} (it has its own 60 s limit); \
                  its output so far:\n{}\n{}",
                 String::from_utf8_lossy(&out),
                 String::from_utf8_lossy(&err)
