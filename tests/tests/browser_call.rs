@@ -129,6 +129,7 @@ async fn appointment_page() {
     assert_eq!(a.sequence, 2, "moved (1), then cancelled (2)");
     assert_ne!(a.period.start, start.parse::<jiff::Timestamp>().unwrap(), "moved away from the first moment");
     assert_ne!(summary["hash_after_move"], summary["hash_before"], "the page keeps the new link");
+    assert_eq!(summary["service"], "Afval en milieu", "the service by its name, not its code");
     app.stop().await;
 }
 

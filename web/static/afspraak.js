@@ -27,8 +27,15 @@ function explain({ status, data }) {
   return "Er ging iets mis. Probeer het later opnieuw of bel de gemeente.";
 }
 
+// Service names by code, from the public guide (the appointment carries only the code).
+let names = {};
+async function loadNames() {
+  const r = await fetch("/api/v1/afspraken/gids");
+  if (r.ok) names = Object.fromEntries((await r.json()).services.map((s) => [s.code, s.name.nl]));
+}
+
 function show(a) {
-  $("service").textContent = a.service;
+  $("service").textContent = names[a.service] ?? a.service;
   $("when").textContent = when(a.period);
   $("mode").textContent = MODES[a.mode] ?? a.mode;
   $("agent").textContent = a.agent_name;
@@ -54,7 +61,7 @@ async function loadMoments(a) {
 
 async function main() {
   if (!token) return say("Deze pagina opent u met de persoonlijke link uit uw e-mail.");
-  const r = await call("/api/v1/afspraak-link", { token });
+  const [r] = await Promise.all([call("/api/v1/afspraak-link", { token }), loadNames()]);
   if (r.status !== 200) return say(explain(r));
   show(r.data);
   if (r.data.status === "booked") await loadMoments(r.data);
