@@ -55,6 +55,9 @@ pub struct ClaimedMail {
     pub body: String,
     /// Including this one.
     pub attempt: u32,
+    /// The claim (epoch seconds of `claimed_until`): settling checks it, so a sender whose lease
+    /// lapsed (and whose row another sender took) cannot overwrite that sender's outcome.
+    pub lease: i64,
 }
 
 /// An outbox row as staff see it (never the body: it holds a personal link).

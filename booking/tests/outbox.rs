@@ -47,7 +47,7 @@ async fn a_queued_mail_is_claimed_sent_and_its_body_erased(store: Store) {
     assert_eq!(claimed.len(), 1);
     assert_eq!((claimed[0].id, claimed[0].attempt), (id, 1));
     assert!(claimed[0].body.contains("secret1"));
-    store.mail_sent(id, now() + SignedDuration::from_secs(1)).await.unwrap();
+    assert!(store.mail_sent(&claimed[0], now() + SignedDuration::from_secs(1)).await.unwrap());
     let record = store.mail(id).await.unwrap();
     assert_eq!(record.status, DeliveryStatus::Sent);
     assert_eq!(record.sent_at, Some(now() + SignedDuration::from_secs(1)));
@@ -67,22 +67,33 @@ async fn a_claimed_mail_is_not_claimed_again_until_its_lease_lapses(store: Store
     // Another sender (or this one after a crash) 30 s later: still leased.
     assert!(store.claim_due_mail(now() + SignedDuration::from_secs(30), 60, 10).await.unwrap().is_empty());
     // The lease lapsed: the sender died without settling it, so it is tried again.
+    let first = store.claim_due_mail(now(), 60, 10).await.unwrap();
+    assert!(first.is_empty(), "still held by the first claim");
     let again = store.claim_due_mail(now() + SignedDuration::from_secs(61), 60, 10).await.unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!((again[0].id, again[0].attempt), (id, 2));
+    // The first sender comes back late: its claim is gone, so it cannot settle the row now held
+    // by the second one; the second can.
+    let stale = balie_booking::outbox::ClaimedMail { lease: again[0].lease - 61, ..again[0].clone() };
+    assert!(!store.mail_failed(&stale, "late").await.unwrap(), "a lapsed claim settles nothing");
+    assert_eq!(store.mail(id).await.unwrap().status, DeliveryStatus::Pending);
+    assert!(store.mail_sent(&again[0], now() + SignedDuration::from_secs(62)).await.unwrap());
+    assert_eq!(store.mail(id).await.unwrap().status, DeliveryStatus::Sent);
 }
 
 async fn a_retry_waits_and_a_failure_is_listed(store: Store) {
     let id = store.enqueue_mail(&mail(3), now()).await.unwrap();
-    store.claim_due_mail(now(), 60, 10).await.unwrap();
+    let claimed = store.claim_due_mail(now(), 60, 10).await.unwrap();
     let later = now() + SignedDuration::from_secs(30);
-    store.mail_retry(id, later, "451 try again later").await.unwrap();
+    assert!(store.mail_retry(&claimed[0], later, "451 try again later").await.unwrap());
     assert!(store.claim_due_mail(now() + SignedDuration::from_secs(29), 60, 10).await.unwrap().is_empty());
     assert_eq!(store.next_mail_due().await.unwrap(), Some(later));
     let pending = store.mails(DeliveryStatus::Pending, 10).await.unwrap();
     assert_eq!(pending[0].last_error.as_deref(), Some("451 try again later"));
-    assert_eq!(store.claim_due_mail(later, 60, 10).await.unwrap().len(), 1);
-    store.mail_failed(id, "550 no such user").await.unwrap();
+    let claimed = store.claim_due_mail(later, 60, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert!(store.mail_failed(&claimed[0], "550 no such user").await.unwrap());
+    assert!(!body_stored(&store, id).await, "a failed mail's body (with its link) is erased too");
     let failed = store.mails(DeliveryStatus::Failed, 10).await.unwrap();
     assert_eq!(failed.len(), 1);
     assert_eq!((failed[0].id, failed[0].attempts), (id, 2));

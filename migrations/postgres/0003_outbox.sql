@@ -21,3 +21,4 @@ CREATE TABLE outbox (
     sent_at          BIGINT
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_appointment ON outbox (appointment_id);

@@ -4,7 +4,8 @@
 -- failures with backoff. A sender claims a row for a while (claimed_until) before sending, so two
 -- senders never send it at once and a crashed sender's claim lapses.
 CREATE TABLE outbox (
-    id               INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: an id is never reused, so a late settle of a deleted row cannot hit a new one.
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
     kind             TEXT    NOT NULL,
     recipient        TEXT    NOT NULL,
     subject          TEXT    NOT NULL,
@@ -21,3 +22,4 @@ CREATE TABLE outbox (
     sent_at          INTEGER
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_appointment ON outbox (appointment_id);

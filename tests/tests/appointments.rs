@@ -557,6 +557,35 @@ async fn hybrid_has_a_room_device_and_physical_no_call(backend: Backend) {
     app.stop().await;
 }
 
+async fn concurrent_changes_never_share_a_sequence(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let day = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(3)).unwrap();
+    let moments = app.get(&format!("/api/v1/afspraken/diensten/{SERVICE}/momenten?van={day}&dagen=7")).await;
+    let starts: Vec<String> =
+        moments.body.as_array().unwrap().iter().map(|m| m["start"].as_str().unwrap().to_string()).collect();
+    let booked = app.post("/api/v1/afspraken", &request(&starts[0], "Jan", "jan@example.org")).await;
+    assert_eq!(booked.status, 201, "{}", booked.body);
+    let id = booked.body["appointment"]["id"].as_i64().unwrap();
+    let agent = app.login_as("agent").await;
+    let path = format!("/api/v1/afspraken/{id}/verplaatsen");
+    let moves = starts[1..7].iter().map(|start| {
+        let (agent, path) = (&agent, &path);
+        async move { agent.post(path, &json!({"start": start})).await }
+    });
+    let answers = futures::future::join_all(moves).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status).collect();
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
+    let moved = statuses.iter().filter(|s| **s == 200).count() as i64;
+    assert!(moved >= 1, "{statuses:?}");
+    // Each accepted move took the next SEQUENCE: no two updates went out with the same one.
+    let mut sequences: Vec<i64> =
+        answers.iter().filter(|r| r.status == 200).map(|r| r.body["sequence"].as_i64().unwrap()).collect();
+    sequences.sort_unstable();
+    assert_eq!(sequences, (1..=moved).collect::<Vec<_>>(), "{statuses:?}");
+    assert_eq!(agent.get(&format!("/api/v1/afspraken/{id}")).await.body["sequence"], moved);
+    app.stop().await;
+}
+
 macro_rules! both {
     ($($body:ident => $sqlite:ident, $postgres:ident;)+) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -581,6 +610,8 @@ both! {
     hybrid_has_a_room_device_and_physical_no_call =>
         sqlite_a_hybrid_appointment_has_a_room_device_and_a_physical_one_no_call,
         postgres_a_hybrid_appointment_has_a_room_device_and_a_physical_one_no_call;
+    concurrent_changes_never_share_a_sequence =>
+        sqlite_concurrent_moves_never_share_a_sequence, postgres_concurrent_moves_never_share_a_sequence;
     third_parties_come_and_go =>
         sqlite_a_third_party_is_added_later_and_removed_with_their_link,
         postgres_a_third_party_is_added_later_and_removed_with_their_link;

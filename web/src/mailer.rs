@@ -20,10 +20,11 @@ use tokio::sync::{watch, Notify};
 
 use crate::config::{Config, MailTransport};
 
-/// A claimed row is the claimer's for this long; longer than one SMTP send's deadline (30 s).
-const LEASE_SECONDS: i64 = 120;
+/// A claimed row is the claimer's for this long: longer than a whole batch of sends at the SMTP
+/// deadline (4 × 30 s), so a slow round never outlives its own claims.
+const LEASE_SECONDS: i64 = 300;
 /// Rows claimed per round.
-const BATCH: u32 = 20;
+const BATCH: u32 = 4;
 /// The sender looks at the outbox at least this often, even without a wake-up.
 const IDLE_CHECK: Duration = Duration::from_secs(30);
 
@@ -148,25 +149,29 @@ impl Mailer {
         };
         let now = crate::routes::now();
         // The recipient is personal data: logs name the row, not the address.
+        // The error text (an SMTP reply often quotes the address) goes into the row, which only
+        // agents see, not into the log.
         let settled = match outcome {
             Ok(()) => {
                 tracing::info!(mail = mail.id, kind = %mail.kind, attempt = mail.attempt, "e-mail delivered");
-                store.mail_sent(mail.id, now).await
+                store.mail_sent(&mail, now).await
             }
             Err((permanent, error)) => match self.policy.after_failure(mail.attempt, permanent, now) {
                 AfterFailure::RetryAt(at) => {
-                    tracing::warn!(mail = mail.id, attempt = mail.attempt, %error, retry_at = %at, "e-mail not delivered; will retry");
-                    store.mail_retry(mail.id, at, &error).await
+                    tracing::warn!(mail = mail.id, attempt = mail.attempt, retry_at = %at, "e-mail not delivered; will retry");
+                    store.mail_retry(&mail, at, &error).await
                 }
                 AfterFailure::GiveUp => {
-                    tracing::error!(mail = mail.id, attempt = mail.attempt, %error, "e-mail failed; shown to agents");
-                    store.mail_failed(mail.id, &error).await
+                    tracing::error!(mail = mail.id, attempt = mail.attempt, "e-mail failed; shown to agents");
+                    store.mail_failed(&mail, &error).await
                 }
             },
         };
-        if let Err(e) = settled {
+        match settled {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(mail = mail.id, "claim lapsed before the outcome was recorded"),
             // The lease lapses and the row is tried again: at least once.
-            tracing::error!(mail = mail.id, error = %e, "recording an e-mail's outcome");
+            Err(e) => tracing::error!(mail = mail.id, error = %e, "recording an e-mail's outcome"),
         }
     }
 }

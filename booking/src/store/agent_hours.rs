@@ -43,21 +43,15 @@ impl Store {
             .map(|r| r.get(0));
         is_agent.ok_or_else(|| Error::not_found("staff member", agent))?;
         let json = serde_json::to_string(hours).map_err(|e| Error::Corrupt(e.to_string()))?;
-        let mut tx = self.pool.begin().await?;
-        let updated = sqlx::query("UPDATE agent_hours SET hours = $2 WHERE agent_id = $1")
-            .bind(agent)
-            .bind(&json)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if updated == 0 {
-            sqlx::query("INSERT INTO agent_hours (agent_id, hours) VALUES ($1, $2)")
-                .bind(agent)
-                .bind(&json)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        // One statement, so two first-time writes cannot both try to insert.
+        sqlx::query(
+            "INSERT INTO agent_hours (agent_id, hours) VALUES ($1, $2) \
+             ON CONFLICT (agent_id) DO UPDATE SET hours = excluded.hours",
+        )
+        .bind(agent)
+        .bind(&json)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

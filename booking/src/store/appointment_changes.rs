@@ -41,13 +41,21 @@ impl Store {
         }
         may_change(actor, before.period.start, now, service)?;
         Store::drop_pending_reminders(&mut tx, id).await?;
-        sqlx::query(
-            "UPDATE appointments SET status = 'cancelled', cancelled_at = $2, sequence = sequence + 1 WHERE id = $1",
+        // Only the version read above: a move or cancel that committed meanwhile bumped the
+        // sequence, and this one must not go out with stale times and the same SEQUENCE.
+        let changed = sqlx::query(
+            "UPDATE appointments SET status = 'cancelled', cancelled_at = $2, sequence = sequence + 1 \
+             WHERE id = $1 AND status = 'booked' AND sequence = $3",
         )
         .bind(id)
         .bind(secs(now))
+        .bind(before.sequence)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(Error::State("the appointment changed meanwhile; look again".into()));
+        }
         if let Some(call) = before.call_id {
             sqlx::query("UPDATE call_participants SET revoked_at = $2 WHERE call_id = $1 AND revoked_at IS NULL")
                 .bind(call)
@@ -115,17 +123,23 @@ impl Store {
         };
         Store::drop_pending_reminders(&mut tx, id).await?;
         let manage_token = new_token();
-        sqlx::query(
+        // Only the version read above (see cancel_appointment).
+        let changed = sqlx::query(
             "UPDATE appointments SET starts_at = $2, ends_at = $3, agent_id = $4, manage_token_hash = $5, \
-             sequence = sequence + 1 WHERE id = $1",
+             sequence = sequence + 1 WHERE id = $1 AND status = 'booked' AND sequence = $6",
         )
         .bind(id)
         .bind(secs(period.start))
         .bind(secs(period.end))
         .bind(agent_id)
         .bind(token_hash(&manage_token))
+        .bind(before.sequence)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(Error::State("the appointment changed meanwhile; look again".into()));
+        }
         let agent_name: String =
             sqlx::query("SELECT name FROM staff WHERE id = $1").bind(agent_id).fetch_one(&mut *tx).await?.try_get(0)?;
 

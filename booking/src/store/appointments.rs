@@ -419,15 +419,22 @@ impl Store {
             .ok_or_else(|| Error::State("only a hybrid appointment has a meeting-room device".into()))?;
         let token = new_token();
         let valid = window.around(a.period);
-        sqlx::query(
-            "UPDATE call_participants SET token_hash = $2, valid_from = $3, valid_until = $4, revoked_at = NULL WHERE id = $1",
+        // Only while the appointment is still booked: a cancellation that committed meanwhile
+        // revoked this link, and it must stay revoked.
+        let done = sqlx::query(
+            "UPDATE call_participants SET token_hash = $2, valid_from = $3, valid_until = $4, revoked_at = NULL \
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM appointments WHERE device_participant_id = $1 AND status = 'booked')",
         )
         .bind(participant)
         .bind(crate::calls::token_hash(&token))
         .bind(secs(valid.start))
         .bind(secs(valid.end))
         .execute(&self.pool)
-        .await?;
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Err(Error::State("the appointment is cancelled".into()));
+        }
         Ok(Token(token))
     }
 

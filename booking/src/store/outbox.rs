@@ -84,6 +84,7 @@ impl Store {
                     recipient: r.try_get("recipient")?,
                     body: r.try_get::<Option<String>, _>("body")?.unwrap_or_default(),
                     attempt: r.try_get::<i64, _>("attempts")? as u32,
+                    lease: secs(now) + lease_secs,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -91,38 +92,48 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Delivered: the body (with its personal link) is erased.
-    pub async fn mail_sent(&self, id: i64, now: Timestamp) -> Result<()> {
-        sqlx::query(
+    /// Delivered: the body (with its personal link) is erased. Only under the claim `mail` was
+    /// given (see [`ClaimedMail::lease`]); returns whether it still held.
+    pub async fn mail_sent(&self, mail: &ClaimedMail, now: Timestamp) -> Result<bool> {
+        let done = sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $2, body = NULL, claimed_until = NULL, last_error = NULL \
-             WHERE id = $1",
+             WHERE id = $1 AND claimed_until = $3",
         )
-        .bind(id)
+        .bind(mail.id)
         .bind(secs(now))
+        .bind(mail.lease)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
-    /// A transient failure: try again at `retry_at`.
-    pub async fn mail_retry(&self, id: i64, retry_at: Timestamp, error: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $1")
-            .bind(id)
-            .bind(secs(retry_at))
-            .bind(error)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// A transient failure: try again at `retry_at` (under the claim, as for [`Store::mail_sent`]).
+    pub async fn mail_retry(&self, mail: &ClaimedMail, retry_at: Timestamp, error: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $1 AND claimed_until = $4",
+        )
+        .bind(mail.id)
+        .bind(secs(retry_at))
+        .bind(error)
+        .bind(mail.lease)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
-    /// Given up (permanent failure, or out of attempts): shown to agents.
-    pub async fn mail_failed(&self, id: i64, error: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET status = 'failed', claimed_until = NULL, last_error = $2 WHERE id = $1")
-            .bind(id)
-            .bind(error)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    /// Given up (permanent failure, or out of attempts): shown to agents; the body (with its
+    /// personal link) is erased, as after delivery.
+    pub async fn mail_failed(&self, mail: &ClaimedMail, error: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET status = 'failed', body = NULL, claimed_until = NULL, last_error = $2 \
+             WHERE id = $1 AND claimed_until = $3",
+        )
+        .bind(mail.id)
+        .bind(error)
+        .bind(mail.lease)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Messages with this status, newest first.
@@ -167,9 +178,13 @@ impl Store {
 
     /// The earliest moment a pending message is due (for the sender to sleep until then).
     pub async fn next_mail_due(&self) -> Result<Option<Timestamp>> {
-        let row = sqlx::query("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'")
-            .fetch_one(&self.pool)
-            .await?;
+        // A row another sender holds is due again only when its claim lapses.
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END) AS due \
+             FROM outbox WHERE status = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(row.try_get::<Option<i64>, _>("due")?.map(ts))
     }
 }

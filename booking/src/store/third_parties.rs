@@ -6,15 +6,20 @@ use sqlx::Row;
 
 use super::calls::new_token;
 use super::outbox::enqueue;
-use super::{secs, Store};
+use super::{begin_with_row_locks, secs, Store};
 use crate::appointments::{AppointmentRecord, AppointmentStatus, ThirdParty, ThirdPartyRecord, Token};
 use crate::calls::{token_hash, LinkWindow};
 use crate::error::{Error, Result};
 use crate::outbox::NewMail;
 
+/// Invitations one appointment may ever send (present and removed third parties together).
+const MAX_INVITED_EVER: i64 = 8;
+
 impl Store {
-    /// Adds `party` to appointment `id` (booked, not yet started): a call participant with a new
-    /// link (video and hybrid) and the invitation `mails` renders, in one transaction.
+    /// Adds `party` to appointment `id` (booked, not over: an interpreter may be called in during
+    /// the call): a call participant with a new link (video and hybrid) and the invitation
+    /// `mails` renders, in one transaction, under the agent's lock and only for the version of
+    /// the appointment read (a concurrent move or cancel makes it fail with 409).
     pub async fn add_third_party(
         &self,
         id: i64,
@@ -30,7 +35,30 @@ impl Store {
         if now >= before.period.end {
             return Err(Error::State("the appointment is over".into()));
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx =
+            begin_with_row_locks(&self.pool, self.backend, "agent_hours", "agent_id", &[before.agent_id]).await?;
+        let current = sqlx::query(
+            "UPDATE appointments SET sequence = sequence WHERE id = $1 AND status = 'booked' AND sequence = $2",
+        )
+        .bind(id)
+        .bind(before.sequence)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if current == 0 {
+            return Err(Error::State("the appointment changed meanwhile; look again".into()));
+        }
+        // Removed ones count too: a manage link must not become a way to mail strangers.
+        let ever: i64 = sqlx::query("SELECT COUNT(*) FROM appointment_third_parties WHERE appointment_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        if ever >= MAX_INVITED_EVER {
+            return Err(Error::State(format!(
+                "at most {MAX_INVITED_EVER} people can ever be invited to one appointment; please call the municipality"
+            )));
+        }
         let mut token = None;
         let mut participant_id = None;
         if let Some(call) = before.call_id {
@@ -86,7 +114,10 @@ impl Store {
     /// their messages not yet sent are dropped. Returns their call participant, if any, for the
     /// caller to take out of a running call.
     pub async fn remove_third_party(&self, id: i64, party: i64, now: Timestamp) -> Result<Option<i64>> {
-        let mut tx = self.pool.begin().await?;
+        let agent = self.appointment(id).await?.agent_id;
+        // Write-locked from the start (BEGIN IMMEDIATE on SQLite): read-then-write in a deferred
+        // transaction fails on SQLite when another write commits in between.
+        let mut tx = begin_with_row_locks(&self.pool, self.backend, "agent_hours", "agent_id", &[agent]).await?;
         let row = sqlx::query(
             "SELECT email, participant_id FROM appointment_third_parties \
              WHERE id = $1 AND appointment_id = $2 AND removed_at IS NULL",

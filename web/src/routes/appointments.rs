@@ -476,8 +476,23 @@ async fn cancel_as(state: &AppState, id: i64, actor: Actor) -> ApiResult<Appoint
         })
         .await?;
     state.mailer.wake();
+    disconnect_participants(state, &cancelled).await;
     tracing::info!(appointment = id, "appointment cancelled");
     Ok(cancelled)
+}
+
+/// Takes everyone but the agent out of the appointment's call if they are connected (waiting
+/// early in the lobby, say): after a cancellation, or a move that replaced their links.
+async fn disconnect_participants(state: &AppState, a: &AppointmentRecord) {
+    let Some(call) = a.call_id else { return };
+    match state.store.call(call).await {
+        Ok(record) => {
+            for p in record.participants.iter().filter(|p| p.role != balie_booking::calls::ParticipantRole::Agent) {
+                state.hub.revoke(call, p.id);
+            }
+        }
+        Err(e) => tracing::warn!(call, error = %e, "reading a call to disconnect its participants"),
+    }
 }
 
 async fn move_as(state: &AppState, id: i64, start: Timestamp, actor: Actor) -> ApiResult<Booked> {
@@ -503,6 +518,7 @@ async fn move_as(state: &AppState, id: i64, start: Timestamp, actor: Actor) -> A
         )
         .await?;
     state.mailer.wake();
+    disconnect_participants(state, &moved.appointment).await;
     tracing::info!(appointment = id, "appointment moved");
     Ok(moved)
 }
