@@ -136,6 +136,17 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
+    /// A server that sends its e-mail by SMTP to 127.0.0.1:`smtp_port` (a test's SMTP sink), no TLS.
+    pub async fn spawn_mailing_to(backend: Backend, smtp_port: u16) -> TestApp {
+        Self::spawn_with(backend, |c| {
+            c.mail_transport = balie_web::config::MailTransport::Smtp;
+            c.smtp_host = "127.0.0.1".into();
+            c.smtp_port = Some(smtp_port);
+            c.smtp_tls = "none".into();
+        })
+        .await
+    }
+
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new(backend).await;
         let mut config = test_config(&db.url);

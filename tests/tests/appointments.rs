@@ -11,7 +11,6 @@ mod smtp_sink;
 use std::path::PathBuf;
 
 use balie_tests::{Backend, TestApp};
-use balie_web::config::MailTransport;
 use serde_json::{json, Value};
 use smtp_sink::SmtpSink;
 
@@ -39,21 +38,9 @@ fn request(start: &str, name: &str, email: &str) -> Value {
     })
 }
 
-/// A server that sends its e-mail to `sink` (a real SMTP server on loopback, no TLS).
-async fn app_sending_to(backend: Backend, sink: &SmtpSink) -> TestApp {
-    let port = sink.port;
-    TestApp::spawn_with(backend, move |c| {
-        c.mail_transport = MailTransport::Smtp;
-        c.smtp_host = "127.0.0.1".into();
-        c.smtp_port = Some(port);
-        c.smtp_tls = "none".into();
-    })
-    .await
-}
-
 async fn citizen_books_and_everyone_gets_their_mail(backend: Backend) {
     let sink = SmtpSink::start();
-    let app = app_sending_to(backend, &sink).await;
+    let app = TestApp::spawn_mailing_to(backend, sink.port).await;
 
     let guide = app.get("/api/v1/afspraken/gids").await;
     assert_eq!(guide.status, 200, "{}", guide.body);
@@ -252,7 +239,7 @@ fn token_of(url: &str) -> String {
 
 async fn moving_and_cancelling_update_everyone(backend: Backend) {
     let sink = SmtpSink::start();
-    let app = app_sending_to(backend, &sink).await;
+    let app = TestApp::spawn_mailing_to(backend, sink.port).await;
     // Beyond the 24 h a citizen has to change an appointment online (the refusal inside it is
     // checked below).
     let in_three_days = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(3)).unwrap();

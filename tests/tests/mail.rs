@@ -12,19 +12,7 @@ use std::time::{Duration, Instant};
 use balie_booking::outbox::DeliveryStatus;
 use balie_mail::{sample, Language, MessageKind, Mode, Person};
 use balie_tests::{Backend, TestApp};
-use balie_web::config::MailTransport;
 use smtp_sink::SmtpSink;
-
-async fn app_with_smtp(backend: Backend, sink: &SmtpSink) -> TestApp {
-    let port = sink.port;
-    TestApp::spawn_with(backend, move |c| {
-        c.mail_transport = MailTransport::Smtp;
-        c.smtp_host = "127.0.0.1".into();
-        c.smtp_port = Some(port);
-        c.smtp_tls = "none".into();
-    })
-    .await
-}
 
 /// Renders a confirmation to `email` with the app's renderer and queues it as a business change
 /// would, then wakes the sender.
@@ -53,7 +41,7 @@ async fn wait_for_status(app: &TestApp, id: i64, status: DeliveryStatus) -> bali
 
 async fn delivered_and_erased(backend: Backend) {
     let sink = SmtpSink::start();
-    let app = app_with_smtp(backend, &sink).await;
+    let app = TestApp::spawn_mailing_to(backend, sink.port).await;
     let id = queue_confirmation(&app, "jan@example.org").await;
     let received = tokio::task::spawn_blocking(move || {
         let got = sink.wait_for(1);
@@ -80,7 +68,7 @@ async fn delivered_and_erased(backend: Backend) {
 
 async fn rejected_fails_and_temporary_is_retried(backend: Backend) {
     let sink = SmtpSink::start();
-    let app = app_with_smtp(backend, &sink).await;
+    let app = TestApp::spawn_mailing_to(backend, sink.port).await;
     let rejected = queue_confirmation(&app, "reject-me@example.org").await;
     let failed = wait_for_status(&app, rejected, DeliveryStatus::Failed).await;
     assert_eq!(failed.attempts, 1, "a permanent refusal is not retried");
