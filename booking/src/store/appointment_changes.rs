@@ -7,11 +7,12 @@
 use jiff::Timestamp;
 use sqlx::Row;
 
+use super::appointments::{choose_agent, staff_name};
 use super::calls::new_token;
 use super::outbox::enqueue;
 use super::{begin_with_row_locks, secs, Store};
 use crate::appointments::record::Booked;
-use crate::appointments::{self, may_change, Actor, AppointmentRecord, AppointmentStatus, Move, ServiceSpec, Token};
+use crate::appointments::{may_change, Actor, AppointmentRecord, AppointmentStatus, Move, ServiceSpec, Token};
 use crate::calls::{token_hash, LinkWindow};
 use crate::error::{Error, Result};
 use crate::outbox::NewMail;
@@ -95,32 +96,12 @@ impl Store {
             return Err(Error::State("the appointment is cancelled".into()));
         }
         may_change(actor, before.period.start, now, service)?;
-        let mut pool = service.agents.clone();
-        pool.sort_unstable();
-        pool.dedup();
-        let mut tx = begin_with_row_locks(&self.pool, self.backend, "agent_hours", "agent_id", &pool).await?;
-        let mut schedules =
-            super::appointments::schedules(&mut tx, &pool, super::appointments::days_around(period)?).await?;
+        let (mut tx, mut schedules) = self.lock_pool(service, period).await?;
         // The appointment being moved does not stand in its own way.
         for s in &mut schedules {
             s.booked.retain(|b| b.appointment_id != id);
         }
-        let free = appointments::slots::free_agents(service, &schedules, period, now);
-        let agent_id = if free.contains(&before.agent_id) {
-            before.agent_id
-        } else {
-            let loads = appointments::slots::loads_on(&schedules, crate::time::local(period.start).date());
-            match appointments::pick_agent(&free, &loads) {
-                Some(agent) => agent,
-                None => {
-                    return Err(match schedules.first() {
-                        Some(s) => appointments::check_agent_free(s, period, now, service).err().map(Error::from),
-                        None => None,
-                    }
-                    .unwrap_or_else(|| Error::State("no agent can take this appointment".into())))
-                }
-            }
-        };
+        let agent_id = choose_agent(service, &schedules, period, now, Some(before.agent_id))?;
         Store::drop_pending_reminders(&mut tx, id).await?;
         let manage_token = new_token();
         // Only the version read above (see cancel_appointment).
@@ -140,8 +121,7 @@ impl Store {
         if changed == 0 {
             return Err(Error::State("the appointment changed meanwhile; look again".into()));
         }
-        let agent_name: String =
-            sqlx::query("SELECT name FROM staff WHERE id = $1").bind(agent_id).fetch_one(&mut *tx).await?.try_get(0)?;
+        let agent_name = staff_name(&mut tx, agent_id).await?;
 
         // New links for the citizen and each third party (the agent's own is not handed out).
         let mut citizen_join = None;

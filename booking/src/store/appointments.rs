@@ -117,7 +117,49 @@ pub(crate) fn days_around(period: Period) -> Result<Period> {
     Ok(Period { start, end })
 }
 
+/// Who takes `period`: `keep` while it is free (a moved appointment stays with its agent),
+/// otherwise the least-loaded free agent of the pool; when nobody can, why (for the pool's first
+/// agent, usually the only one).
+pub(crate) fn choose_agent(
+    service: &ServiceSpec,
+    schedules: &[AgentSchedule],
+    period: Period,
+    now: Timestamp,
+    keep: Option<i64>,
+) -> Result<i64> {
+    let free = appointments::slots::free_agents(service, schedules, period, now);
+    if let Some(agent) = keep.filter(|a| free.contains(a)) {
+        return Ok(agent);
+    }
+    let loads = appointments::slots::loads_on(schedules, time::local(period.start).date());
+    appointments::pick_agent(&free, &loads).ok_or_else(|| {
+        schedules
+            .first()
+            .and_then(|s| check_agent_free(s, period, now, service).err().map(Error::from))
+            .unwrap_or_else(|| Error::State("no agent can take this appointment".into()))
+    })
+}
+
+pub(crate) async fn staff_name(conn: &mut sqlx::AnyConnection, id: i64) -> Result<String> {
+    Ok(sqlx::query("SELECT name FROM staff WHERE id = $1").bind(id).fetch_one(conn).await?.try_get(0)?)
+}
+
 impl Store {
+    /// Begins a transaction holding the locks of `service`'s pool (sorted and distinct: the order
+    /// the locks are taken in) and reads its agents' schedules around `period` under them.
+    pub(crate) async fn lock_pool(
+        &self,
+        service: &ServiceSpec,
+        period: Period,
+    ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, Vec<AgentSchedule>)> {
+        let mut pool = service.agents.clone();
+        pool.sort_unstable();
+        pool.dedup();
+        let mut tx = begin_with_row_locks(&self.pool, self.backend, "agent_hours", "agent_id", &pool).await?;
+        let schedules = schedules(&mut tx, &pool, days_around(period)?).await?;
+        Ok((tx, schedules))
+    }
+
     /// Seeds the demo's appointment catalogue and the demo agents' hours when there is none;
     /// needs the demo staff accounts. Returns whether it did.
     pub async fn seed_demo_appointments(&self, now: Timestamp) -> Result<bool> {
@@ -140,21 +182,17 @@ impl Store {
         let services = appointments::demo::services(&agents);
         appointments::services::validate_catalogue(&topics, &questions, &services)?;
         let mut tx = self.pool.begin().await?;
-        for (i, t) in topics.iter().enumerate() {
-            sqlx::query("INSERT INTO appointment_topics (code, position, spec) VALUES ($1, $2, $3)")
-                .bind(&t.code)
-                .bind(i as i64)
-                .bind(json(t)?)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for (i, q) in questions.iter().enumerate() {
-            sqlx::query("INSERT INTO appointment_questions (code, position, spec) VALUES ($1, $2, $3)")
-                .bind(&q.code)
-                .bind(i as i64)
-                .bind(json(q)?)
-                .execute(&mut *tx)
-                .await?;
+        let topic_rows = topics.iter().map(|t| Ok((t.code.clone(), json(t)?))).collect::<Result<Vec<_>>>()?;
+        let question_rows = questions.iter().map(|q| Ok((q.code.clone(), json(q)?))).collect::<Result<Vec<_>>>()?;
+        for (table, rows) in [("appointment_topics", topic_rows), ("appointment_questions", question_rows)] {
+            for (position, (code, spec)) in rows.iter().enumerate() {
+                sqlx::query(&format!("INSERT INTO {table} (code, position, spec) VALUES ($1, $2, $3)"))
+                    .bind(code)
+                    .bind(position as i64)
+                    .bind(spec)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         for s in &services {
             sqlx::query("INSERT INTO appointment_services (code, spec, updated_at) VALUES ($1, $2, $3)")
@@ -178,27 +216,22 @@ impl Store {
 
     /// Topics and their questions, in catalogue order.
     pub async fn appointment_guide(&self) -> Result<(Vec<Topic>, Vec<Question>)> {
-        let topics = sqlx::query("SELECT spec FROM appointment_topics ORDER BY position")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| parse(&r.try_get::<String, _>("spec")?, "topic"))
-            .collect::<Result<Vec<Topic>>>()?;
-        let questions = sqlx::query("SELECT spec FROM appointment_questions ORDER BY position")
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| parse(&r.try_get::<String, _>("spec")?, "question"))
-            .collect::<Result<Vec<Question>>>()?;
+        let topics = self.specs("SELECT spec FROM appointment_topics ORDER BY position", "topic").await?;
+        let questions = self.specs("SELECT spec FROM appointment_questions ORDER BY position", "question").await?;
         Ok((topics, questions))
     }
 
     pub async fn appointment_services(&self) -> Result<Vec<ServiceSpec>> {
-        sqlx::query("SELECT spec FROM appointment_services ORDER BY code")
+        self.specs("SELECT spec FROM appointment_services ORDER BY code", "service").await
+    }
+
+    /// The `spec` column of every row `select` returns, parsed as `T` (`what` names it in errors).
+    async fn specs<T: serde::de::DeserializeOwned>(&self, select: &str, what: &str) -> Result<Vec<T>> {
+        sqlx::query(select)
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| parse(&r.try_get::<String, _>("spec")?, "service"))
+            .map(|r| parse(&r.try_get::<String, _>("spec")?, what))
             .collect()
     }
 
@@ -239,23 +272,9 @@ impl Store {
         now: Timestamp,
         mails: impl FnOnce(&appointments::record::Booked) -> Result<Vec<NewMail>>,
     ) -> Result<appointments::record::Booked> {
-        let mut pool = service.agents.clone();
-        pool.sort_unstable();
-        pool.dedup();
-        let mut tx = begin_with_row_locks(&self.pool, self.backend, "agent_hours", "agent_id", &pool).await?;
-        let schedules = schedules(&mut tx, &pool, days_around(booking.period)?).await?;
-        let free = appointments::slots::free_agents(service, &schedules, booking.period, now);
-        let loads = appointments::slots::loads_on(&schedules, time::local(booking.period.start).date());
-        let Some(agent_id) = appointments::pick_agent(&free, &loads) else {
-            // Nobody can: say why for the first agent of the pool (the only one, usually).
-            return Err(match schedules.first() {
-                Some(s) => check_agent_free(s, booking.period, now, service).err().map(Error::from),
-                None => None,
-            }
-            .unwrap_or_else(|| Error::State("no agent can take this appointment".into())));
-        };
-        let agent_name: String =
-            sqlx::query("SELECT name FROM staff WHERE id = $1").bind(agent_id).fetch_one(&mut *tx).await?.try_get(0)?;
+        let (mut tx, schedules) = self.lock_pool(service, booking.period).await?;
+        let agent_id = choose_agent(service, &schedules, booking.period, now, None)?;
+        let agent_name = staff_name(&mut tx, agent_id).await?;
 
         // The call: the agent, the citizen, then each third party, each with a personal link.
         let (call_id, links) = if booking.mode == Mode::Physical {

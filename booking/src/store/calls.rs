@@ -187,7 +187,7 @@ pub(crate) async fn insert_call(
     Ok((call_id, created))
 }
 
-async fn insert_participant(
+pub(crate) async fn insert_participant(
     conn: &mut sqlx::AnyConnection,
     call_id: i64,
     p: &NewParticipant,

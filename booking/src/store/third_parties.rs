@@ -4,11 +4,11 @@
 use jiff::Timestamp;
 use sqlx::Row;
 
-use super::calls::new_token;
+use super::calls::{insert_participant, new_token};
 use super::outbox::enqueue;
 use super::{begin_with_row_locks, secs, Store};
 use crate::appointments::{AppointmentRecord, AppointmentStatus, ThirdParty, ThirdPartyRecord, Token};
-use crate::calls::{token_hash, LinkWindow};
+use crate::calls::{LinkWindow, NewParticipant, ParticipantRole};
 use crate::error::{Error, Result};
 use crate::outbox::NewMail;
 
@@ -63,21 +63,12 @@ impl Store {
         let mut participant_id = None;
         if let Some(call) = before.call_id {
             let raw = new_token();
-            let valid = window.around(before.period);
-            let pid: i64 = sqlx::query(
-                "INSERT INTO call_participants (call_id, name, role, email, token_hash, valid_from, valid_until, created_at) \
-                 VALUES ($1, $2, 'guest', $3, $4, $5, $6, $7) RETURNING id",
-            )
-            .bind(call)
-            .bind(&party.name)
-            .bind(party.email.as_str())
-            .bind(token_hash(&raw))
-            .bind(secs(valid.start))
-            .bind(secs(valid.end))
-            .bind(secs(now))
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+            let guest = NewParticipant {
+                name: party.name.clone(),
+                role: ParticipantRole::Guest,
+                email: Some(party.email.as_str().to_string()),
+            };
+            let pid = insert_participant(&mut tx, call, &guest, &raw, window.around(before.period), now).await?;
             participant_id = Some(pid);
             token = Some(Token(raw));
         }
