@@ -18,7 +18,9 @@
 //      connection, two inbound-rtp video streams whose `framesDecoded` grows and two inbound-rtp
 //      audio streams whose `totalSamplesReceived` grows between two samples ~2 s apart, and these
 //      streams come from the two other participants (not an echo of its own camera);
-//   5. every page shows both others' tiles, named after them, with a playing video.
+//   5. every page shows both others' tiles, named after them, with a playing video;
+//   6. every page publishes simulcast (at least two layers sending) and receives each other's
+//      video at the width of that publisher's widest sending layer.
 // It prints a JSON summary on stdout and exits 0, or prints what failed (with the diagnostics that
 // explain it: connection states, ICE/DTLS, stats, signalling messages, console errors) and exits 1.
 
@@ -182,6 +184,7 @@ async function snapshot() {
       const local = pair && byId.get(pair.localCandidateId);
       const remote = pair && byId.get(pair.remoteCandidateId);
       out.transport = {
+        availableOutgoingBitrate: pair?.availableOutgoingBitrate, bytesSent: pair?.bytesSent, bytesReceived: pair?.bytesReceived,
         iceState: s.iceState, dtlsState: s.dtlsState, dtlsRole: s.dtlsRole, srtpCipher: s.srtpCipher,
         selectedPair: pair ? {
           state: pair.state,
@@ -262,18 +265,20 @@ async function waitFor(entry, what, fn, arg) {
 const snap = (entry) => entry.page.evaluate(snapshot);
 const receivedTypes = (entry) => [...new Set(entry.frames.filter((f) => f.dir === "in").map((f) => f.type))].sort();
 
+/** The participant id of the publisher of a remote track, from its stream id (participant-N). */
+function publisherOf(snapshot, trackId) {
+  const t = snapshot.remoteTracks.find((r) => r.trackId === trackId);
+  const m = t && t.streams.map((s) => /(\d+)$/.exec(s)).find(Boolean);
+  return m ? Number(m[1]) : null;
+}
+
 /** Inbound streams of `kind` whose counter grew between two snapshots, with their publisher. */
 function growing(before, after, kind, counter) {
-  const publisherOf = (trackId) => {
-    const t = after.remoteTracks.find((r) => r.trackId === trackId);
-    const m = t && t.streams.map((s) => /(\d+)$/.exec(s)).find(Boolean);
-    return m ? Number(m[1]) : null;
-  };
   return after.inbound
     .filter((s) => s.kind === kind)
     .map((s) => {
       const prev = before.inbound.find((p) => p.kind === kind && p.ssrc === s.ssrc);
-      return { ssrc: s.ssrc, publisher: publisherOf(s.trackIdentifier), from: prev?.[counter] ?? 0, to: s[counter] ?? 0 };
+      return { ssrc: s.ssrc, publisher: publisherOf(after, s.trackIdentifier), from: prev?.[counter] ?? 0, to: s[counter] ?? 0 };
     })
     .filter((s) => s.to > s.from);
 }
@@ -402,6 +407,12 @@ async function main() {
     // Two streams are not enough: they must be the two others (not this page's own camera echoed).
     check(JSON.stringify(pub(video)) === JSON.stringify(otherIds), `${who}: decoded video comes from participants ${JSON.stringify(pub(video))}, expected ${JSON.stringify(otherIds)}`);
     check(JSON.stringify(pub(audio)) === JSON.stringify(otherIds), `${who}: decoded audio comes from participants ${JSON.stringify(pub(audio))}, expected ${JSON.stringify(otherIds)}`);
+    // Simulcast: the page publishes its camera in several layers (rid q/h/f; Chromium leaves out
+    // layers the camera is too small for), at least two of them sending between the samples.
+    const layersSending = after.outbound.filter((o) => o.kind === "video" && o.rid &&
+      o.packetsSent > (before.outbound.find((b) => b.ssrc === o.ssrc)?.packetsSent ?? 0));
+    summary.pages[who].simulcast_layers_sending = layersSending.map((o) => `${o.rid} ${o.frameWidth}px`).sort();
+    check(layersSending.length >= 2, `${who}: publishes ${layersSending.length} simulcast layer(s) that send, need 2: ${JSON.stringify(after.outbound)}`);
     // 5. What the person sees: everyone in the roster, a playing, named tile for each other.
     const rosterIds = after.roster.filter((p) => p.presence === "in_call").map((p) => p.id).sort();
     const everyone = people.map((p) => p.participant_id).sort();
@@ -411,6 +422,17 @@ async function main() {
         `${who}: no playing video tile named "${o.name}": ${JSON.stringify(after.tiles)}`);
     }
   });
+  // In a call of three the SFU forwards each publisher's best layer that is sending: every
+  // picture arrives as wide as the widest layer its publisher sends.
+  for (const [i, e] of all.entries()) {
+    for (const o of people.filter((p) => p !== e.person)) {
+      const from = all.findIndex((x) => x.person === o);
+      const widest = Math.max(...second[from].outbound.filter((x) => x.kind === "video" && x.packetsSent > 0).map((x) => x.frameWidth ?? 0));
+      const got = second[i].inbound.find((s) => s.kind === "video" && publisherOf(second[i], s.trackIdentifier) === o.participant_id);
+      summary.pages[e.person.role][`video_from_${o.role}_px`] = got?.frameWidth;
+      check(got?.frameWidth === widest, `${e.person.role}: receives ${o.role}'s video ${got?.frameWidth} px wide, but ${o.role} sends a ${widest} px layer`);
+    }
+  }
   // 6. The agent sees every participant's connection quality from the SFU, with media flowing in.
   const agentEntry = pages.agent;
   await waitFor(agentEntry, "the agent's quality table lists three participants receiving media",

@@ -190,7 +190,18 @@ async function startMedia() {
   $("self").srcObject = state.local;
   // addTransceiver, not addTrack: addTrack would reuse a transceiver that a server offer created
   // for someone else's stream, and send our camera on it instead of on a line of our own.
-  for (const track of state.local.getTracks()) pc.addTransceiver(track, { direction: "sendrecv", streams: [state.local] });
+  for (const track of state.local.getTracks()) {
+    const init = { direction: "sendrecv", streams: [state.local] };
+    // Simulcast: the SFU forwards each subscriber the layer that suits the call's size and drops
+    // to a lower one when a layer pauses (the browser pauses its top layers on a weak uplink),
+    // so one poor connection does not freeze everyone's picture.
+    if (track.kind === "video") init.sendEncodings = [
+      { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+      { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+      { rid: "f", maxBitrate: 1_500_000 },
+    ];
+    pc.addTransceiver(track, init);
+  }
   // The server sends its first offer only after answering ours, so a page without camera or
   // microphone still offers: receive-only lines for what it lacks.
   if (state.local.getAudioTracks().length === 0) pc.addTransceiver("audio", { direction: "recvonly" });
