@@ -72,7 +72,8 @@ fn unsupported_configurations_are_refused_at_start() {
 #[test]
 fn a_port_range_bounds_the_number_of_participants() {
     common::run(async {
-        let config = MediaConfig { udp: UdpPorts::Range { min: 40000, max: 40001 }, ..MediaConfig::loopback() };
+        let min = two_free_ports_outside_the_ephemeral_range();
+        let config = MediaConfig { udp: UdpPorts::Range { min, max: min + 1 }, ..MediaConfig::loopback() };
         let (sfu, _events) = Sfu::start(config).await.unwrap();
         let peer = |participant| PeerKey { call: 1, participant };
         sfu.join(peer(1)).await.unwrap();
@@ -83,4 +84,19 @@ fn a_port_range_bounds_the_number_of_participants() {
         sfu.join(peer(3)).await.unwrap();
         sfu.close().await;
     });
+}
+
+/// Two adjacent free UDP ports above Linux's ephemeral range (32768–60999 by default): a range
+/// inside it was taken now and then by some other test's ephemeral socket (seen in CI).
+fn two_free_ports_outside_the_ephemeral_range() -> u16 {
+    let ephemeral_max = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().nth(1)?.parse::<u16>().ok())
+        .unwrap_or(60999);
+    (ephemeral_max.saturating_add(1)..u16::MAX - 1)
+        .find(|&port| {
+            let free = |p: u16| std::net::UdpSocket::bind(("127.0.0.1", p)).is_ok();
+            free(port) && free(port + 1)
+        })
+        .expect("two free UDP ports above the ephemeral range")
 }

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use clap::Parser;
+pub mod browser;
 pub mod netns;
 pub mod race;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, StatusCode};
-use axum::response::{Html, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use balie_booking::calls::LinkWindow;
@@ -40,8 +40,6 @@ pub const DEMO_STAFF: [(&str, &str, &str, &str); 3] = [
     ("manager@lindeveld.example", "Bram De Smet", "manager", "demo-manager-balie"),
     ("beheer@lindeveld.example", "Chris Wouters", "resource-admin", "demo-beheer-balie"),
 ];
-
-const INDEX_HTML: &str = include_str!("../static/index.html");
 
 async fn seed_demo(store: &Store) -> anyhow::Result<()> {
     let now = crate::routes::now();
@@ -244,7 +242,6 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
             "/api/openapi.json",
             get(move || async move { ([(header::CONTENT_TYPE, "application/json")], openapi_json.clone()) }),
         )
-        .route("/", get(|| async { Html(INDEX_HTML) }))
         .route("/api/v1/signalisatie", get(signaling::upgrade).layer(GovernorLayer { config: join_limiter.clone() }))
         .route("/metrics", get(crate::metrics::serve))
         .merge(crate::assets::routes())

@@ -1,28 +1,87 @@
 //! The static front end, embedded in the binary: no build step, nothing to deploy beside it.
+//!
+//! Everything under `web/static/` is served at `/static/…`; the pages people open have short
+//! Dutch addresses of their own (`PAGES`). Scripts are ES modules, styles plain CSS, the texts
+//! message files per language under `static/i18n/<lang>/` (see `static/common/i18n.js`).
 
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::Path;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use rust_embed::RustEmbed;
 
 use crate::state::AppState;
 
-const CALL_HTML: &str = include_str!("../static/gesprek.html");
-const CALL_JS: &str = include_str!("../static/gesprek.js");
-const CALL_CSS: &str = include_str!("../static/gesprek.css");
-const APPOINTMENT_HTML: &str = include_str!("../static/afspraak.html");
-const APPOINTMENT_JS: &str = include_str!("../static/afspraak.js");
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Static;
 
-fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse + Clone {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body)
-}
+/// Page address → HTML file under `static/`.
+pub const PAGES: &[(&str, &str)] = &[
+    ("/", "index.html"),
+    // A call, joined through a personal link (`/gesprek#TOKEN`).
+    ("/gesprek", "gesprek.html"),
+    // The citizen's appointment: see, move or cancel (`/afspraak#TOKEN`).
+    ("/afspraak", "afspraak.html"),
+    // Question-guided self-service booking of an appointment.
+    ("/afspraak-maken", "afspraak-maken.html"),
+    // Rooms and sports courts: search, filters, availability calendar.
+    ("/zalen", "zalen.html"),
+    // The staff console: sign-in, agenda, appointments.
+    ("/balie", "balie.html"),
+];
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/gesprek", get(|| async { asset("text/html; charset=utf-8", CALL_HTML) }))
-        .route("/static/gesprek.js", get(|| async { asset("text/javascript; charset=utf-8", CALL_JS) }))
-        .route("/static/gesprek.css", get(|| async { asset("text/css; charset=utf-8", CALL_CSS) }))
-        // The citizen's appointment page: see, move or cancel, through the link in their e-mail.
-        .route("/afspraak", get(|| async { asset("text/html; charset=utf-8", APPOINTMENT_HTML) }))
-        .route("/static/afspraak.js", get(|| async { asset("text/javascript; charset=utf-8", APPOINTMENT_JS) }))
+    let mut router = Router::new().route(
+        "/static/{*path}",
+        get(|Path(path): Path<String>, headers: HeaderMap| async move { serve(&path, &headers) }),
+    );
+    for (address, file) in PAGES {
+        router = router.route(address, get(move |headers: HeaderMap| async move { serve(file, &headers) }));
+    }
+    router
+}
+
+fn serve(path: &str, request: &HeaderMap) -> Response {
+    let Some(file) = Static::get(path) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..12]));
+    if request.get(header::IF_NONE_MATCH).is_some_and(|seen| seen.as_bytes() == etag.as_bytes()) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    let mime = file.metadata.mimetype();
+    let content_type = if mime.starts_with("text/") || mime.ends_with("javascript") || mime.ends_with("json") {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_owned()
+    };
+    let mut response = file.data.into_owned().into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    // Revalidated every time: a new release must reach browsers at once, and the files are small.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(header::ETAG, value);
+    }
+    response
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_exists() {
+        for (address, file) in PAGES {
+            assert!(Static::get(file).is_some(), "{address} serves static/{file}, which is missing");
+        }
+    }
 }

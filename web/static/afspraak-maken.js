@@ -1,0 +1,2 @@
+import { start } from "./common/page.js";
+await start("afspraak-maken");
