@@ -21,6 +21,8 @@
 
 mod agent_hours;
 mod appointment_changes;
+mod appointment_links;
+mod appointment_notes;
 mod appointments;
 mod cache;
 mod calls;
@@ -43,6 +45,8 @@ use sqlx::{AnyPool, Executor, Row};
 use crate::error::{Error, Result};
 
 pub use agent_hours::Absence;
+pub use appointment_links::{LinkHolder, Reissued};
+pub use appointment_notes::AppointmentNotes;
 pub use cache::{Catalogue, CATALOGUE_TTL};
 pub use catalogue::MaintenanceBlock;
 pub use reservations::ReservationFilter;

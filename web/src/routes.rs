@@ -6,6 +6,7 @@ pub mod agents;
 pub mod appointments;
 pub mod calls;
 pub mod catalogue;
+pub mod console;
 pub mod health;
 pub mod mail;
 pub mod reservations;

@@ -217,16 +217,51 @@ fn mails_for(
     let base =
         balie_mail::AppointmentMail { previous_start, ..base_mail(state, service, a, citizen, a.citizen.language) };
     let mut mails = Vec::new();
-    let to_citizen = balie_mail::AppointmentMail {
-        join_url: links.and_then(|l| l.citizen_join.as_ref()).map(|t| join_url(state, &t.0)),
-        manage_url: links.map(|l| manage_url(state, &l.manage_token.0)),
-        ..base.clone()
-    };
-    mails.push(render(state, kind, &to_citizen, now, a.id)?);
+    let (join, manage) = (links.and_then(|l| l.citizen_join.as_ref()), links.map(|l| &l.manage_token));
+    mails.push(citizen_mail(state, &base, a, kind, join, manage, now)?);
     let party_kind = if kind == MessageKind::Confirmation { MessageKind::ThirdPartyInvitation } else { kind };
     for (i, party) in a.third_parties.iter().enumerate() {
         let join = links.and_then(|l| l.third_party_joins.get(i).cloned().flatten());
         mails.push(party_mail(state, &base, a, party, party_kind, join.as_ref(), now)?);
+    }
+    Ok(mails)
+}
+
+/// One message to the citizen of `a`, with their call and manage links if there are any to send.
+fn citizen_mail(
+    state: &AppState,
+    base: &balie_mail::AppointmentMail,
+    a: &AppointmentRecord,
+    kind: balie_mail::MessageKind,
+    join: Option<&balie_booking::appointments::Token>,
+    manage: Option<&balie_booking::appointments::Token>,
+    now: Timestamp,
+) -> balie_booking::Result<NewMail> {
+    let to_citizen = balie_mail::AppointmentMail {
+        join_url: join.map(|t| join_url(state, &t.0)),
+        manage_url: manage.map(|t| manage_url(state, &t.0)),
+        ..base.clone()
+    };
+    render(state, kind, &to_citizen, now, a.id)
+}
+
+/// The citizen's confirmation again, with new links (an agent resent it), and their reminders
+/// still to come carrying the same links.
+pub(super) fn citizen_resend_mails(
+    state: &AppState,
+    service: &ServiceSpec,
+    a: &AppointmentRecord,
+    join: Option<&balie_booking::appointments::Token>,
+    manage: Option<&balie_booking::appointments::Token>,
+    now: Timestamp,
+) -> balie_booking::Result<Vec<NewMail>> {
+    use balie_mail::MessageKind;
+    let citizen = balie_mail::Person::new(a.citizen.name.clone(), a.citizen.email.clone());
+    let base = base_mail(state, service, a, citizen, a.citizen.language);
+    let mut mails = vec![citizen_mail(state, &base, a, MessageKind::Confirmation, join, manage, now)?];
+    for at in balie_booking::appointments::reminders::reminder_times(a.period.start, &state.reminders, now) {
+        let reminder = citizen_mail(state, &base, a, MessageKind::Reminder, join, manage, now)?;
+        mails.push(NewMail { not_before: Some(at), ..reminder });
     }
     Ok(mails)
 }
@@ -254,8 +289,9 @@ fn party_mail(
     render(state, kind, &to_party, now, a.id)
 }
 
-/// A third party added later: their invitation and their reminders still to come.
-fn new_party_mails(
+/// A third party added later (or their invitation resent): their invitation and their reminders
+/// still to come.
+pub(super) fn new_party_mails(
     state: &AppState,
     service: &ServiceSpec,
     a: &AppointmentRecord,
@@ -368,7 +404,7 @@ fn render(
     Mailer::to_row(&rendered, Some(appointment)).map_err(|e| balie_booking::Error::Corrupt(e.to_string()))
 }
 
-fn join_url(state: &AppState, token: &str) -> String {
+pub(super) fn join_url(state: &AppState, token: &str) -> String {
     format!("{}/gesprek#{token}", state.public_url)
 }
 

@@ -6,7 +6,7 @@ import * as i18n from "./i18n.js";
 /** Loads the page's texts and wires the header. Returns the i18n module for convenience. */
 export async function start(pageName) {
   await i18n.init(pageName);
-  const picker = document.getElementById("language");
+  const picker = document.getElementById("taalkeuze");
   if (picker) i18n.languagePicker(picker);
   return i18n;
 }
