@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::protocol::{
-    Candidate, ChatLine, ClientMessage, EndReason, ErrorCode, IceServer, ParticipantId, ParticipantView, Presence,
-    Role, ServerMessage, MAX_CHAT_CHARS, PROTOCOL_VERSION,
+    Candidate, ChatLine, ClientMessage, DeviceCheck, EndReason, ErrorCode, IceServer, ParticipantId, ParticipantView,
+    Presence, Role, ServerMessage, MAX_CHAT_CHARS, PROTOCOL_VERSION,
 };
 
 /// One WebSocket connection, numbered by the driver.
@@ -36,6 +36,7 @@ pub struct Admission {
     pub id: ParticipantId,
     pub name: String,
     pub role: Role,
+    pub device_check: Option<DeviceCheck>,
 }
 
 /// What the driver must do.
@@ -104,6 +105,7 @@ impl Member {
             audio: self.audio,
             video: self.video,
             screen_share: self.screen_share,
+            device_check: self.who.device_check,
         }
     }
 }
@@ -357,7 +359,7 @@ impl Call {
             Some(_) => self.leave(participant, EndReason::Removed, &mut fx),
             None => {
                 // Never joined: remember, so a join racing the revocation is refused too.
-                let who = Admission { id: participant, name: String::new(), role: Role::Guest };
+                let who = Admission { id: participant, name: String::new(), role: Role::Guest, device_check: None };
                 let gone = State::Gone(EndReason::Removed);
                 self.members.insert(
                     participant,

@@ -62,6 +62,10 @@ pub enum ClientMessage {
         token: String,
         #[serde(default)]
         resume: bool,
+        /// What the page's camera/microphone/speaker check found, shown to the agent in the
+        /// lobby so they know before admitting whether they will see and hear this person.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        device_check: Option<DeviceCheck>,
     },
     /// Agent only: let a participant in from the lobby.
     Admit {
@@ -132,6 +136,36 @@ impl ClientMessage {
     }
 }
 
+/// The outcome of the device check a participant did before joining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceCheck {
+    pub camera: DeviceStatus,
+    pub microphone: DeviceStatus,
+    pub speaker: DeviceStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    /// Works (a picture, a moving level meter, or the person heard the test sound).
+    Ok,
+    /// The browser or the person refused access.
+    Denied,
+    /// No such device found.
+    Missing,
+    /// Another application holds the device.
+    InUse,
+    /// The browser cannot do it (old browser, page not on https).
+    Unsupported,
+    /// The person chose to join without it.
+    Skipped,
+    /// Not tested (e.g. the speaker test was not played).
+    Untested,
+    /// Some other failure.
+    Failed,
+}
+
 /// A participant as others see them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParticipantView {
@@ -143,6 +177,9 @@ pub struct ParticipantView {
     pub audio: bool,
     pub video: bool,
     pub screen_share: bool,
+    /// The participant's device check, if their page did one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_check: Option<DeviceCheck>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -316,7 +353,7 @@ mod tests {
     #[test]
     fn messages_are_tagged_snake_case() {
         let m = parse(r#"{"type":"join","v":1,"token":"abc"}"#).unwrap();
-        assert_eq!(m, ClientMessage::Join { v: 1, token: "abc".into(), resume: false });
+        assert_eq!(m, ClientMessage::Join { v: 1, token: "abc".into(), resume: false, device_check: None });
         assert_eq!(parse(r#"{"type":"ice_restart"}"#).unwrap(), ClientMessage::IceRestart);
         let out = serde_json::to_string(&ServerMessage::Waiting { position: 2 }).unwrap();
         assert_eq!(out, r#"{"type":"waiting","position":2}"#);

@@ -22,7 +22,7 @@ fn who(id: i64) -> Admission {
         CITIZEN => ("Jan Janssens", Role::Citizen),
         _ => ("Els Maes", Role::Guest),
     };
-    Admission { id, name: name.into(), role }
+    Admission { id, name: name.into(), role, device_check: None }
 }
 
 fn sent_to(fx: &[Effect], conn: ConnId) -> Vec<ServerMessage> {
@@ -293,7 +293,7 @@ fn chat_limits_and_unknown_sockets() {
     assert_eq!(error_code(&sent_to(&fx, A)), Some(ErrorCode::Malformed));
     let fx = call.receive(A, ClientMessage::Chat { text: "x".repeat(2001) }, t0());
     assert_eq!(error_code(&sent_to(&fx, A)), Some(ErrorCode::TooLarge));
-    let fx = call.receive(A, ClientMessage::Join { v: 1, token: "t".into(), resume: false }, t0());
+    let fx = call.receive(A, ClientMessage::Join { v: 1, token: "t".into(), resume: false, device_check: None }, t0());
     assert_eq!(error_code(&sent_to(&fx, A)), Some(ErrorCode::JoinFirst));
     assert!(call.receive(999, ClientMessage::Ping, t0()).is_empty(), "a socket the call does not know gets nothing");
     assert_eq!(sent_to(&call.receive(A, ClientMessage::Ping, t0()), A), [ServerMessage::Pong]);
@@ -310,4 +310,37 @@ fn a_revoked_link_takes_the_participant_out_and_keeps_them_out() {
     assert!(fx.is_empty(), "the guest never joined");
     let fx = call.connect(G, who(GUEST), false, vec![]);
     assert_eq!(sent_to(&fx, G), [ServerMessage::Ended { reason: EndReason::Removed }]);
+}
+
+#[test]
+fn the_agent_sees_a_waiting_citizens_device_check_in_the_lobby() {
+    use balie_signaling::protocol::{DeviceCheck, DeviceStatus};
+    let check =
+        DeviceCheck { camera: DeviceStatus::Denied, microphone: DeviceStatus::Ok, speaker: DeviceStatus::Untested };
+    let mut call = Call::new(7, Settings::default());
+    call.connect(A, who(AGENT), false, vec![]);
+    let fx = call.connect(C, Admission { device_check: Some(check), ..who(CITIZEN) }, false, vec![]);
+    let lobby = sent_to(&fx, A)
+        .into_iter()
+        .find_map(|m| match m {
+            ServerMessage::Lobby { waiting } => Some(waiting),
+            _ => None,
+        })
+        .expect("the agent gets the lobby");
+    assert_eq!(lobby.len(), 1);
+    assert_eq!(lobby[0].device_check, Some(check), "what the citizen's check found");
+    // On the wire, in the JSON the agent's page reads.
+    let json = serde_json::to_value(ServerMessage::Lobby { waiting: lobby }).unwrap();
+    assert_eq!(json["waiting"][0]["device_check"]["camera"], "denied");
+    // A join without a check (an older page) still parses, and shows none.
+    let join: ClientMessage = serde_json::from_str(r#"{"type":"join","v":1,"token":"t"}"#).unwrap();
+    assert!(matches!(join, ClientMessage::Join { device_check: None, .. }));
+    let join: ClientMessage = serde_json::from_str(
+        r#"{"type":"join","v":1,"token":"t","device_check":{"camera":"ok","microphone":"in_use","speaker":"ok"}}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        join,
+        ClientMessage::Join { device_check: Some(DeviceCheck { microphone: DeviceStatus::InUse, .. }), .. }
+    ));
 }

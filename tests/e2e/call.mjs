@@ -215,7 +215,8 @@ const pages = {}; // role -> { page, person, frames: [{dir, type}], console: [] 
 let browser = null;
 
 async function open(person) {
-  const context = await browser.newContext();
+  // Dutch, the default language: the assertions below read Dutch texts ("Binnenlaten").
+  const context = await browser.newContext({ locale: "nl-BE" });
   // Granted up front: without it Chromium would hide host candidates behind mDNS names (TESTING.md),
   // and a prompt would hang the page.
   await context.grantPermissions(["camera", "microphone"], { origin: base });
@@ -251,6 +252,10 @@ async function open(person) {
   });
   log(`opening ${person.role} (${person.name}, participant ${person.participant_id})`);
   await page.goto(person.url, { timeout: remaining() });
+  // The welcome step, then the device check (the fake camera and microphone pass), then join.
+  await page.click("#to-check", { timeout: remaining() });
+  await page.waitForSelector('#camera-result[data-result="ok"]', { timeout: remaining() });
+  await page.click("#join", { timeout: remaining() });
   return entry;
 }
 
@@ -418,7 +423,7 @@ async function main() {
     const everyone = people.map((p) => p.participant_id).sort();
     check(JSON.stringify(rosterIds) === JSON.stringify(everyone), `${who}: roster in_call is ${JSON.stringify(rosterIds)}, expected ${JSON.stringify(everyone)}`);
     for (const o of others) {
-      check(after.tiles.some((t) => t.caption === o.name && t.playing && t.videoWidth > 0),
+      check(after.tiles.some((t) => t.caption.startsWith(`${o.name} (`) && t.playing && t.videoWidth > 0),
         `${who}: no playing video tile named "${o.name}": ${JSON.stringify(after.tiles)}`);
     }
   });

@@ -371,3 +371,36 @@ both!(a_dropped_socket_rejoins_without_the_lobby_and_the_agent_reads_stats, asyn
         }
     }
 });
+
+both!(the_welcome_page_learns_who_and_when_from_the_link_and_nothing_more, async |app: &TestApp| {
+    let info = |token: &str| {
+        let body = json!({ "token": token });
+        async move { app.post("/api/v1/gesprek-link", &body).await }
+    };
+    let call = create_call(app, 1).await;
+    let r = info(&call.citizen).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(r.body["status"], "open");
+    assert_eq!(r.body["title"], "Vraag over een zaalreservatie");
+    assert_eq!(r.body["you"], json!({"name": "Jan Janssens", "role": "citizen"}));
+    assert_eq!(r.body["host"], "An Peeters", "the agent who created the call hosts it");
+    assert!(r.body["period"]["start"].is_string() && r.body["valid"]["end"].is_string(), "{}", r.body);
+    assert!(r.body.get("participants").is_none(), "no one else's name or link: {}", r.body);
+    // Too early: the page counts down to the opening.
+    let later = create_call(app, 120).await;
+    let r = info(&later.guest).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "not_yet_open");
+    assert_eq!(r.body["you"]["role"], "guest");
+    // Unknown, withdrawn: clear problems.
+    let r = info(&"0".repeat(40)).await;
+    assert_eq!(r.problem(404)["type"], "/problems/link-unknown");
+    let agent = app.login_as("agent").await;
+    agent.delete(&format!("/api/v1/gesprekken/{}/deelnemers/{}", call.id, call.guest_id)).await;
+    let r = info(&call.guest).await;
+    assert_eq!(r.problem(410)["detail"], "This link has been withdrawn.");
+    // The token belongs in the body, nowhere else.
+    let r = app.post("/api/v1/gesprek-link", &json!({ "token": call.citizen, "extra": 1 })).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+});

@@ -232,6 +232,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(appointments::add_third_party_by_link))
         .routes(routes!(appointments::remove_third_party_by_link))
         .routes(routes!(calls::revoke))
+        .routes(routes!(calls::link_info))
         .routes(routes!(session::me, session::logout))
         .layer(GovernorLayer { config: api_limiter.clone() })
         .merge(login)

@@ -42,6 +42,9 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// A personal link nobody was given (or mistyped).
+    #[error("unknown link")]
+    UnknownLink,
     /// A personal link whose appointment is over: it will never work again.
     #[error("gone: {0}")]
     Gone(String),
@@ -128,6 +131,12 @@ impl IntoResponse for ApiError {
             ApiError::Booking(BookingError::State(detail)) => {
                 problem(S::CONFLICT, "state", "Not possible in the current state", detail)
             }
+            ApiError::UnknownLink => problem(
+                S::NOT_FOUND,
+                "link-unknown",
+                "Unknown link",
+                "This link is not valid. Check that you opened the whole link from your e-mail.".into(),
+            ),
             ApiError::Gone(detail) => problem(S::GONE, "gone", "This link is no longer valid", detail.clone()),
             ApiError::Unauthorized => problem(
                 S::UNAUTHORIZED,

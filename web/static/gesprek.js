@@ -1,5 +1,15 @@
-// The call page: join with the personal link, wait in the lobby, publish camera and microphone,
-// show the others. Signalling protocol: docs/signaling.md. The front-end issue refines the UI.
+// The call page, in five steps: welcome → device check → lobby → call → end. One personal link
+// (/gesprek#TOKEN) leads through all of them. Signalling protocol: docs/signaling.md.
+//
+// Stable hooks for tests: sections #welcome #check #lobby #call #ended; buttons #to-check #join
+// #join-audio #join-view #leave-lobby #mute #camera #share #leave #end; #status (live region);
+// #waiting li[data-participant] with "admit"/"deny" buttons for the agent; window.balie (state).
+
+import { start } from "./common/page.js";
+import { onLanguageChange, t } from "./common/i18n.js";
+import * as checkStep from "./gesprek/check.js";
+import * as welcome from "./gesprek/welcome.js";
+import { watchQuality } from "./gesprek/quality.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -13,6 +23,7 @@ if (location.hash.length > 1) {
 const token = sessionStorage.getItem(TOKEN_KEY);
 
 const state = {
+  step: null,
   ws: null,
   pc: null,
   me: null,
@@ -20,62 +31,110 @@ const state = {
   iceServers: [],
   local: null,
   screen: null,
-  makingOffer: false,
+  deviceCheck: null,
   ended: false,
   retries: 0,
   roster: [],
+  waiting: [],
+  position: null,
   pendingCandidates: [],
 };
 // For tests and debugging: the page's state, including its peer connection.
 window.balie = state;
 
-function say(text) {
-  $("status").textContent = text;
+/** Says `key` in the live region (and keeps it for re-translation). */
+function say(key, vars = {}) {
+  state.said = [key, vars];
+  $("status").textContent = t(key, vars);
+}
+
+function show(step) {
+  state.step = step;
+  for (const id of ["welcome", "check", "lobby", "call", "ended"]) $(id).hidden = id !== step;
+  document.body.dataset.step = step;
+  // Keyboard and screen-reader users land on the new step's heading.
+  const heading = $(step).querySelector("h1");
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: false });
+  }
 }
 
 function send(msg) {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(msg));
 }
 
-const ERRORS = {
-  token_unknown: "Deze link is niet geldig.",
-  token_revoked: "Deze link werd ingetrokken.",
-  token_not_yet_valid: "Deze link werkt nog niet. Probeer het kort voor het begin van uw afspraak opnieuw.",
-  token_expired: "Deze link is verlopen.",
-  call_ended: "Dit gesprek is afgelopen.",
-  call_full: "Dit gesprek is volzet.",
-};
+// ------------------------------------------------------------------------------------------
+// 1. Welcome
 
-const ENDED = {
-  ended_by_agent: "Het gesprek is beëindigd. Bedankt!",
-  denied: "De medewerker heeft u niet binnengelaten.",
-  removed: "U werd uit het gesprek gehaald.",
-  left: "U hebt het gesprek verlaten.",
-  replaced: "U nam deel vanuit een ander venster of toestel.",
-};
-
-function connect() {
-  if (!token) {
-    say(ERRORS.token_unknown);
+async function begin() {
+  if (!token) return finish("error.token_unknown");
+  try {
+    await welcome.load(token);
+  } catch (e) {
+    if (e.status === 404) return finish("error.token_unknown");
+    if (e.status === 410) return finish("error.link_gone");
+    say("error.network");
     return;
   }
+  show("welcome");
+  welcome.render(() => say("welcome.open_now"));
+  say(welcome.details().status === "open" ? "status.welcome" : "status.too_early");
+}
+
+$("to-check").addEventListener("click", async () => {
+  show("check");
+  say("status.check");
+  await checkStep.run();
+});
+
+// ------------------------------------------------------------------------------------------
+// 2. Device check → join
+
+checkStep.wire();
+for (const [id, how] of [["join", "full"], ["join-audio", "audio"], ["join-view", "view"]]) {
+  $(id).addEventListener("click", () => {
+    const { stream, check } = checkStep.finish(how);
+    state.local = stream;
+    state.deviceCheck = check;
+    connect();
+  });
+}
+
+// ------------------------------------------------------------------------------------------
+// Signalling
+
+function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/signalisatie`);
   state.ws = ws;
   ws.onopen = () => {
     const resume = !!state.pc && state.pc.connectionState !== "closed" && state.pc.connectionState !== "failed";
-    ws.send(JSON.stringify({ type: "join", v: 1, token, resume }));
+    ws.send(JSON.stringify({ type: "join", v: 1, token, resume, device_check: state.deviceCheck ?? undefined }));
   };
   ws.onmessage = (e) => handle(JSON.parse(e.data)).catch((err) => console.error(err));
   ws.onclose = () => {
     if (state.ended) return;
     if (state.me && state.me.presence !== "lobby") {
       // Within the server's grace period we rejoin without the lobby.
-      say("Verbinding verbroken — opnieuw verbinden…");
+      $("reconnecting").hidden = false;
+      say("call.reconnecting");
       const delay = Math.min(1000 * 2 ** state.retries++, 8000);
       setTimeout(connect, delay);
+    } else if (state.me) {
+      say("error.connection_lost_lobby");
+      setTimeout(connect, 2000);
     }
   };
 }
+
+const ERRORS = {
+  token_unknown: "error.token_unknown",
+  token_revoked: "error.link_gone",
+  token_not_yet_valid: "error.not_yet_valid",
+  token_expired: "error.link_gone",
+  call_ended: "ended.call_ended",
+  call_full: "error.call_full",
+};
 
 async function handle(msg) {
   switch (msg.type) {
@@ -84,21 +143,27 @@ async function handle(msg) {
       state.me = msg.you;
       state.role = msg.you.role;
       state.iceServers = msg.ice_servers;
-      $("who").textContent = msg.you.name;
       $("end").hidden = state.role !== "agent";
-      if (msg.you.presence === "lobby") say("U bent in de wachtruimte. De medewerker laat u zo binnen.");
+      $("reconnecting").hidden = true;
+      if (msg.you.presence === "lobby") {
+        show("lobby");
+        say("status.lobby");
+      }
       break;
     case "waiting":
-      say(`U bent in de wachtruimte (plaats ${msg.position}). De medewerker laat u zo binnen.`);
+      state.position = msg.position;
+      $("lobby-position").textContent = t("lobby.position", { n: msg.position });
+      say("status.lobby_position", { n: msg.position });
       break;
     case "lobby":
-      renderLobby(msg.waiting);
+      state.waiting = msg.waiting;
+      renderLobby();
       break;
     case "admitted":
       state.me.presence = "in_call";
-      say("U bent in het gesprek.");
-      $("call").hidden = false;
-      $("lobby").hidden = state.role !== "agent";
+      $("reconnecting").hidden = true;
+      if (state.step !== "call") show("call");
+      say("status.in_call");
       if (state.role === "agent" && !state.statsTimer) {
         // The agent watches everyone's connection quality (from the SFU), every 3 seconds.
         $("quality").hidden = false;
@@ -134,7 +199,7 @@ async function handle(msg) {
       msg.lines.forEach(addChat);
       break;
     case "ended":
-      finish(ENDED[msg.reason] || "Het gesprek is afgelopen.");
+      finish(`ended.${msg.reason}`);
       break;
     case "error":
       if (ERRORS[msg.code]) finish(ERRORS[msg.code]);
@@ -143,58 +208,56 @@ async function handle(msg) {
   }
 }
 
-function finish(text) {
+// ------------------------------------------------------------------------------------------
+// 5. The end
+
+function finish(key) {
   state.ended = true;
   clearInterval(state.statsTimer);
-  say(text);
-  $("call").hidden = true;
-  $("lobby").hidden = true;
+  state.stopQuality?.();
   if (state.pc) state.pc.close();
-  if (state.local) state.local.getTracks().forEach((t) => t.stop());
+  if (state.local) state.local.getTracks().forEach((track) => track.stop());
+  state.ws?.close();
   sessionStorage.removeItem(TOKEN_KEY);
+  state.endedKey = key;
+  $("ended-title").textContent = t(key.startsWith("ended.") ? "ended.title" : "ended.title.error");
+  $("ended-text").textContent = t(key);
+  show("ended");
+  say(key);
 }
+
+// ------------------------------------------------------------------------------------------
+// 4. The call: media
 
 async function startMedia() {
   if (state.pc && state.pc.connectionState !== "closed") return; // resumed
-  // The peer connection exists before we wait for the camera: the server offers the others'
-  // streams right after admission, and an offer arriving without a peer connection would be lost
-  // (the server then refuses our own offer as glare, and nobody gets media).
+  // The peer connection exists before anything else: the server offers the others' streams right
+  // after admission, and an offer arriving without a peer connection would be lost.
   const pc = new RTCPeerConnection({ iceServers: state.iceServers });
   state.pc = pc;
   pc.onicecandidate = (e) => {
     if (e.candidate) send({ type: "candidate", candidate: e.candidate.toJSON() });
   };
   pc.onnegotiationneeded = async () => {
-    try {
-      state.makingOffer = true;
-      await pc.setLocalDescription();
-      send({ type: "offer", sdp: pc.localDescription.sdp });
-    } finally {
-      state.makingOffer = false;
-    }
+    await pc.setLocalDescription();
+    send({ type: "offer", sdp: pc.localDescription.sdp });
   };
   pc.ontrack = (e) => showTrack(e.track, e.streams[0]);
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === "failed") send({ type: "ice_restart" });
+    $("reconnecting").hidden = !["disconnected", "failed"].includes(pc.connectionState);
   };
-  try {
-    state.local = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
-  } catch (e) {
-    try {
-      state.local = await navigator.mediaDevices.getUserMedia({ audio: true });
-    } catch (e2) {
-      state.local = new MediaStream();
-      say("Geen camera of microfoon beschikbaar: u kijkt en luistert mee.");
-    }
-  }
-  $("self").srcObject = state.local;
+  state.stopQuality = watchQuality(pc, $("quality-indicator"));
+  const local = state.local ?? new MediaStream();
+  state.local = local;
+  $("self").srcObject = local;
+  $("self-tile").hidden = local.getVideoTracks().length === 0;
   // addTransceiver, not addTrack: addTrack would reuse a transceiver that a server offer created
   // for someone else's stream, and send our camera on it instead of on a line of our own.
-  for (const track of state.local.getTracks()) {
-    const init = { direction: "sendrecv", streams: [state.local] };
-    // Simulcast: the SFU forwards each subscriber the layer that suits the call's size and drops
-    // to a lower one when a layer pauses (the browser pauses its top layers on a weak uplink),
-    // so one poor connection does not freeze everyone's picture.
+  for (const track of local.getTracks()) {
+    const init = { direction: "sendrecv", streams: [local] };
+    // Simulcast: the SFU forwards the layer that suits the call's size and drops to a lower one
+    // when a layer pauses (the browser pauses its top layers on a weak uplink).
     if (track.kind === "video") init.sendEncodings = [
       { rid: "q", scaleResolutionDownBy: 4, maxBitrate: 150_000 },
       { rid: "h", scaleResolutionDownBy: 2, maxBitrate: 500_000 },
@@ -204,8 +267,13 @@ async function startMedia() {
   }
   // The server sends its first offer only after answering ours, so a page without camera or
   // microphone still offers: receive-only lines for what it lacks.
-  if (state.local.getAudioTracks().length === 0) pc.addTransceiver("audio", { direction: "recvonly" });
-  if (state.local.getVideoTracks().length === 0) pc.addTransceiver("video", { direction: "recvonly" });
+  if (local.getAudioTracks().length === 0) pc.addTransceiver("audio", { direction: "recvonly" });
+  if (local.getVideoTracks().length === 0) pc.addTransceiver("video", { direction: "recvonly" });
+  setPressed($("mute"), local.getAudioTracks().length === 0, "call.unmute", "call.mute");
+  setPressed($("camera"), local.getVideoTracks().length === 0, "call.camera_on", "call.camera");
+  $("mute").disabled = local.getAudioTracks().length === 0;
+  $("camera").disabled = local.getVideoTracks().length === 0;
+  send({ type: "media_state", audio: local.getAudioTracks().length > 0, video: local.getVideoTracks().length > 0 });
 }
 
 // Perfect negotiation: the server is impolite, this page is polite. An offer from the server
@@ -231,13 +299,15 @@ function showTrack(track, stream) {
     video.autoplay = true;
     video.playsInline = true;
     video.srcObject = stream || new MediaStream([track]);
+    const sink = checkStep.speakerId();
+    if (sink && video.setSinkId) video.setSinkId(sink).catch(() => {});
     const caption = document.createElement("figcaption");
-    caption.textContent = nameOf(id);
     tile.append(video, caption);
     $("tiles").append(tile);
+    captionTile(tile);
   }
   track.onended = () => {
-    if (stream && stream.getTracks().every((t) => t.readyState === "ended")) tile.remove();
+    if (stream && stream.getTracks().every((x) => x.readyState === "ended")) tile.remove();
   };
   stream?.addEventListener("removetrack", () => {
     if (stream.getTracks().length === 0) tile.remove();
@@ -245,63 +315,95 @@ function showTrack(track, stream) {
 }
 
 // The SFU names each forwarded stream after its publisher (see docs/signaling.md).
-function nameOf(streamId) {
+function personOf(streamId) {
   const m = /(\d+)$/.exec(streamId);
-  const p = m && state.roster.find((r) => String(r.id) === m[1]);
-  return p ? p.name : "Deelnemer";
+  return m && state.roster.find((r) => String(r.id) === m[1]);
 }
 
-const ROLE = { agent: "medewerker", citizen: "burger", guest: "gast" };
+function captionTile(tile) {
+  const p = personOf(tile.dataset.stream);
+  const caption = tile.querySelector("figcaption");
+  caption.textContent = p ? `${p.name} (${t(`role.${p.role}`)})` : t("call.participant");
+  const flags = p ? [p.audio ? null : t("call.flag.muted"), p.video ? null : t("call.flag.camera_off")].filter(Boolean) : [];
+  if (flags.length) caption.textContent += ` — ${flags.join(", ")}`;
+}
+
+function button(key, onClick, vars) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "secondary";
+  b.textContent = t(key, vars);
+  b.addEventListener("click", onClick);
+  return b;
+}
 
 function renderRoster() {
   $("roster").replaceChildren(
     ...state.roster.map((p) => {
       const li = document.createElement("li");
-      const flags = [p.audio ? "" : "microfoon uit", p.video ? "" : "camera uit", p.screen_share ? "deelt scherm" : "",
-        p.presence === "reconnecting" ? "verbinding herstellen…" : ""].filter(Boolean);
-      li.textContent = `${p.name} (${ROLE[p.role]})${flags.length ? " — " + flags.join(", ") : ""}`;
-      if (state.role === "agent" && p.id !== state.me.id) li.append(" ", button("Verwijderen", () => send({ type: "remove", participant: p.id })));
+      const flags = [p.audio ? "" : t("call.flag.muted"), p.video ? "" : t("call.flag.camera_off"),
+        p.screen_share ? t("call.flag.sharing") : "", p.presence === "reconnecting" ? t("call.flag.reconnecting") : ""].filter(Boolean);
+      li.textContent = `${p.name} (${t(`role.${p.role}`)})${flags.length ? " — " + flags.join(", ") : ""}`;
+      if (state.role === "agent" && p.id !== state.me.id) li.append(" ", button("agent.remove", () => send({ type: "remove", participant: p.id })));
       return li;
     }),
   );
-  for (const tile of document.querySelectorAll("[data-stream] figcaption")) tile.textContent = nameOf(tile.parentElement.dataset.stream);
+  for (const tile of document.querySelectorAll("[data-stream]")) captionTile(tile);
 }
 
-function button(label, onClick) {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.textContent = label;
-  b.addEventListener("click", onClick);
-  return b;
-}
-
-function renderLobby(waiting) {
-  $("lobby").hidden = false;
-  $("waiting").replaceChildren(
-    ...(waiting.length
-      ? waiting.map((p) => {
-          const li = document.createElement("li");
-          li.dataset.participant = p.id;
-          li.append(`${p.name} (${ROLE[p.role]}) `,
-            button(`Binnenlaten`, () => send({ type: "admit", participant: p.id })),
-            " ",
-            button(`Weigeren`, () => send({ type: "deny", participant: p.id })));
-          return li;
-        })
-      : [Object.assign(document.createElement("li"), { textContent: "Niemand wacht." })]),
-  );
+/**
+ * The agent's view of who waits, with what their device check found. Entries are updated in
+ * place, not rebuilt: a keyboard user's focus stays on their button, and a click is never lost to
+ * a list that was redrawn under the pointer.
+ */
+function renderLobby() {
+  $("agent-lobby").hidden = false;
+  const list = $("waiting");
+  const ids = new Set(state.waiting.map((p) => String(p.id)));
+  for (const li of [...list.children]) if (!ids.has(li.dataset.participant ?? "")) li.remove();
+  for (const p of state.waiting) {
+    let li = list.querySelector(`li[data-participant="${p.id}"]`);
+    if (!li) {
+      li = document.createElement("li");
+      li.dataset.participant = p.id;
+      const who = document.createElement("strong");
+      const found = document.createElement("span");
+      found.className = "device-check";
+      const admit = button("agent.admit", () => send({ type: "admit", participant: p.id }));
+      const deny = button("agent.deny", () => send({ type: "deny", participant: p.id }));
+      admit.dataset.i18n = "agent.admit";
+      deny.dataset.i18n = "agent.deny";
+      li.append(who, found, admit, " ", deny);
+      list.append(li);
+    }
+    li.querySelector("strong").textContent = `${p.name} (${t(`role.${p.role}`)})`;
+    li.querySelector(".device-check").textContent = p.device_check
+      ? ["camera", "microphone", "speaker"].map((d) => `${t(`device.${d}`)}: ${t(`device.status.${p.device_check[d]}`)}`).join(" · ")
+      : t("device.none");
+  }
+  let empty = list.querySelector("li.empty");
+  if (state.waiting.length === 0 && !empty) {
+    empty = document.createElement("li");
+    empty.className = "empty";
+    empty.dataset.i18n = "agent.lobby.empty";
+    empty.textContent = t("agent.lobby.empty");
+    list.append(empty);
+  } else if (state.waiting.length > 0 && empty) {
+    empty.remove();
+  }
 }
 
 function renderStats(peers) {
-  const kbit = (bps) => Math.round(bps / 1000).toLocaleString("nl-BE");
+  const kbit = (bps) => Math.round(bps / 1000).toLocaleString(document.documentElement.lang);
+  state.lastStats = peers;
   $("stats").tBodies[0].replaceChildren(
     ...peers.map((p) => {
       const tr = document.createElement("tr");
       const id = p.peer ? p.peer.participant : null;
       tr.dataset.participant = id;
       const who = state.roster.find((r) => r.id === id);
-      const cells = [who ? who.name : `Deelnemer ${id}`, kbit(p.bitrate_in_bps), kbit(p.bitrate_out_bps),
-        (p.fraction_lost * 100).toLocaleString("nl-BE", { maximumFractionDigits: 1 }),
+      const cells = [who ? who.name : t("call.participant"), kbit(p.bitrate_in_bps), kbit(p.bitrate_out_bps),
+        (p.fraction_lost * 100).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 }),
         p.rtt_ms == null ? "–" : Math.round(p.rtt_ms).toString()];
       for (const [i, text] of cells.entries()) {
         const cell = document.createElement(i === 0 ? "th" : "td");
@@ -316,20 +418,29 @@ function renderStats(peers) {
 
 function addChat(line) {
   const li = document.createElement("li");
-  li.textContent = `${line.name}: ${line.text}`;
+  const name = document.createElement("strong");
+  name.textContent = `${line.name}: `;
+  li.append(name, line.text);
   $("chat").append(li);
 }
 
-function toggle(button, kind) {
+function setPressed(btn, pressed, onKey, offKey) {
+  btn.setAttribute("aria-pressed", String(pressed));
+  btn.dataset.i18n = pressed ? onKey : offKey;
+  btn.textContent = t(btn.dataset.i18n);
+}
+
+function toggle(btn, kind) {
   const tracks = kind === "audio" ? state.local.getAudioTracks() : state.local.getVideoTracks();
-  const off = button.getAttribute("aria-pressed") !== "true";
-  tracks.forEach((t) => (t.enabled = !off));
-  button.setAttribute("aria-pressed", String(off));
-  button.textContent = kind === "audio" ? (off ? "Microfoon aan" : "Microfoon uit") : off ? "Camera aan" : "Camera uit";
+  const off = btn.getAttribute("aria-pressed") !== "true";
+  tracks.forEach((track) => (track.enabled = !off));
+  if (kind === "audio") setPressed(btn, off, "call.unmute", "call.mute");
+  else setPressed(btn, off, "call.camera_on", "call.camera");
+  say(kind === "audio" ? (off ? "status.muted" : "status.unmuted") : off ? "status.camera_off" : "status.camera_on");
   send({
     type: "media_state",
-    audio: state.local.getAudioTracks().some((t) => t.enabled),
-    video: state.local.getVideoTracks().some((t) => t.enabled),
+    audio: state.local.getAudioTracks().some((x) => x.enabled),
+    video: state.local.getVideoTracks().some((x) => x.enabled),
   });
 }
 
@@ -338,27 +449,30 @@ $("camera").addEventListener("click", (e) => toggle(e.currentTarget, "video"));
 $("share").addEventListener("click", async (e) => {
   const b = e.currentTarget;
   if (state.screen) {
-    state.screen.getTracks().forEach((t) => t.stop());
+    state.screen.getTracks().forEach((track) => track.stop());
     for (const s of state.pc.getSenders()) if (state.screen.getTracks().includes(s.track)) state.pc.removeTrack(s);
     state.screen = null;
-    b.setAttribute("aria-pressed", "false");
+    setPressed(b, false, "call.share_stop", "call.share");
     send({ type: "screen_share", active: false });
     return;
   }
   try {
     state.screen = await navigator.mediaDevices.getDisplayMedia({ video: true });
   } catch {
+    say("status.share_refused");
     return;
   }
-  for (const t of state.screen.getTracks()) state.pc.addTrack(t, state.screen);
-  b.setAttribute("aria-pressed", "true");
+  for (const track of state.screen.getTracks()) state.pc.addTrack(track, state.screen);
+  setPressed(b, true, "call.share_stop", "call.share");
   send({ type: "screen_share", active: true });
 });
-$("leave").addEventListener("click", () => {
+$("leave").addEventListener("click", () => send({ type: "leave" }));
+$("leave-lobby").addEventListener("click", () => {
   send({ type: "leave" });
+  finish("ended.left");
 });
 $("end").addEventListener("click", () => {
-  if (confirm("Het gesprek voor iedereen beëindigen?")) send({ type: "end_call" });
+  if (confirm(t("call.end.confirm"))) send({ type: "end_call" });
 });
 $("chat-form").addEventListener("submit", (e) => {
   e.preventDefault();
@@ -367,4 +481,14 @@ $("chat-form").addEventListener("submit", (e) => {
   $("chat-text").value = "";
 });
 
-connect();
+await start("gesprek");
+onLanguageChange(() => {
+  if (state.said) say(...state.said);
+  if (state.step === "welcome") welcome.render();
+  if (state.endedKey) $("ended-text").textContent = t(state.endedKey);
+  if (state.position) $("lobby-position").textContent = t("lobby.position", { n: state.position });
+  renderRoster();
+  if (state.waiting.length || !$("agent-lobby").hidden) renderLobby();
+  if (state.lastStats) renderStats(state.lastStats);
+});
+await begin();

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::now;
 use crate::auth::{Agents, Authorized};
-use crate::error::{ApiResult, Problem};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
 use crate::state::AppState;
 
@@ -111,4 +111,64 @@ pub async fn revoke(
     let p = state.store.revoke_participant(id, participant_id, now()).await?;
     state.hub.revoke(id, participant_id);
     Ok(axum::Json(p))
+}
+
+/// A personal link's token, sent in the body so it stays out of URLs and access logs.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkToken {
+    pub token: String,
+}
+
+/// What the welcome page shows before anyone joins: who, when, and whether the link opens yet.
+#[derive(Serialize, ToSchema)]
+pub struct LinkInfo {
+    /// `open`: join now; `not_yet_open`: the page counts down to `opens_at`.
+    pub status: &'static str,
+    pub title: String,
+    /// The appointment's (call's) planned time.
+    pub period: balie_booking::time::Period,
+    /// When this link opens and closes the call.
+    pub valid: balie_booking::time::Period,
+    pub you: LinkPerson,
+    /// The civil servant who hosts the call.
+    pub host: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LinkPerson {
+    pub name: String,
+    pub role: ParticipantRole,
+}
+
+/// The welcome page's view of a personal link: the call's title and time, the host, and whether
+/// it opens now. A link that was withdrawn, has expired or whose call ended answers 410 Gone; an
+/// unknown one 404. Nothing about other participants is revealed.
+#[utoipa::path(post, path = "/api/v1/gesprek-link", tag = "calls", request_body = LinkToken,
+    responses((status = 200, body = LinkInfo), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 410, body = Problem, content_type = "application/problem+json")))]
+pub async fn link_info(State(state): State<AppState>, Json(req): Json<LinkToken>) -> ApiResult<Response> {
+    use balie_booking::calls::{check_link, Refusal};
+    let Some((p, ended_at)) = state.store.participant_by_token(&req.token).await? else {
+        return Err(ApiError::UnknownLink);
+    };
+    let status = match check_link(&p, ended_at, now()) {
+        Ok(()) => "open",
+        Err(Refusal::NotYetValid { .. }) => "not_yet_open",
+        Err(Refusal::Unknown) => return Err(ApiError::UnknownLink),
+        Err(Refusal::Revoked) => return Err(ApiError::Gone("This link has been withdrawn.".into())),
+        Err(Refusal::Expired) => return Err(ApiError::Gone("This link has expired.".into())),
+        Err(Refusal::CallEnded) => return Err(ApiError::Gone("This call has ended.".into())),
+    };
+    let call = state.store.call(p.call_id).await?;
+    let host = call.participants.iter().find(|q| q.role == ParticipantRole::Agent).map(|q| q.name.clone());
+    let info = LinkInfo {
+        status,
+        title: call.title,
+        period: call.period,
+        valid: p.valid,
+        you: LinkPerson { name: p.name, role: p.role },
+        host,
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], axum::Json(info)).into_response())
 }

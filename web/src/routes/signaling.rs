@@ -53,8 +53,8 @@ async fn join(state: &AppState, socket: &mut WebSocket) -> Option<(i64, Admissio
         }
         _ => return None,
     };
-    let (v, token, resume) = match protocol::parse(first.as_str()) {
-        Ok(ClientMessage::Join { v, token, resume }) => (v, token, resume),
+    let (v, token, resume, device_check) = match protocol::parse(first.as_str()) {
+        Ok(ClientMessage::Join { v, token, resume, device_check }) => (v, token, resume, device_check),
         Ok(_) => {
             refuse(socket, ErrorCode::JoinFirst, "the first message must be a join message").await;
             return None;
@@ -100,7 +100,7 @@ async fn join(state: &AppState, socket: &mut WebSocket) -> Option<(i64, Admissio
         ParticipantRole::Citizen => Role::Citizen,
         ParticipantRole::Guest => Role::Guest,
     };
-    Some((p.call_id, Admission { id: p.id, name: p.name, role }, resume))
+    Some((p.call_id, Admission { id: p.id, name: p.name, role, device_check }, resume))
 }
 
 async fn serve(state: AppState, mut socket: WebSocket) {
