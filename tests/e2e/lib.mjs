@@ -92,9 +92,23 @@ export async function axe(page) {
 
 /** Fails unless axe finds no violations; `where` names the page and state for the message. */
 export async function expectAccessible(page, where) {
+  await expectNoMessageKeys(page, where);
   const violations = await axe(page);
   check(violations.length === 0, `${where}: axe-core found ${violations.length} WCAG 2.1 A/AA violation(s): ${JSON.stringify(violations, null, 1)}`);
   return violations.length;
+}
+
+/**
+ * Fails if the visible text shows a message key instead of its text ("check.speaker.untested"):
+ * a text missing from a message file, or one used before the texts were loaded.
+ */
+export async function expectNoMessageKeys(page, where) {
+  const keys = await page.evaluate(() => (document.body.innerText
+    .replace(/\S+@\S+/g, " ")              // e-mail addresses
+    .replace(/\b\w+:\/\/\S+/g, " ")        // addresses of pages
+    .match(/\b[a-z]+(?:\.[a-z_]+){1,}\b/g) ?? [])
+    .filter((k) => !/^(?:[a-z0-9-]+\.)+(?:be|org|com|example|html|js|png)$/.test(k)));
+  check(keys.length === 0, `${where}: message keys on screen instead of texts: ${keys.join(", ")}`);
 }
 
 /** Saves a full-page screenshot as target/screenshots/NAME.png (for people to review). */

@@ -81,6 +81,8 @@ function meter(audioTrack) {
   if (!audioTrack) return;
   try {
     audioContext ??= new AudioContext();
+    // A context made outside a click starts suspended (autoplay rules) and would read silence.
+    audioContext.resume().catch(() => {});
     const source = audioContext.createMediaStreamSource(new MediaStream([audioTrack]));
     const analyser = audioContext.createAnalyser();
     analyser.fftSize = 512;
@@ -129,6 +131,7 @@ export async function run() {
     showHelp("unsupported");
     return;
   }
+  if (check.speaker === "untested") setResult("speaker-result", "pending", "check.speaker.untested");
   setResult("camera-result", "pending", "check.camera.asking");
   setResult("mic-result", "pending", "check.mic.asking");
   try {
@@ -278,7 +281,6 @@ export function wire() {
   $("retry-check").addEventListener("click", run);
   $("pick-camera").addEventListener("change", run);
   $("pick-mic").addEventListener("change", run);
-  setResult("speaker-result", "pending", "check.speaker.untested");
 }
 
 /** The failure shown now, if any ("denied", "missing", …), for tests and the lobby. */
