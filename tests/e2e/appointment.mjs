@@ -8,6 +8,7 @@
 
 import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
+import { expectAccessible, screenshot } from "./lib.mjs";
 
 const CHROMIUM = process.env.BALIE_E2E_CHROMIUM || "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -18,7 +19,7 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, ti
 const errors = [];
 let page;
 try {
-  page = await browser.newPage();
+  page = await (await browser.newContext({ locale: "nl-BE" })).newPage();
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
   page.on("dialog", (d) => d.accept());
@@ -26,6 +27,8 @@ try {
   const status = page.locator("#status");
   await status.filter({ hasText: "Uw afspraak staat vast." }).waitFor({ timeout: 15_000 });
   const service = await page.locator("#service").textContent();
+  await expectAccessible(page, "appointment page (nl)");
+  await screenshot(page, "appointment-nl");
   const whenBefore = await page.locator("#when").textContent();
   const hashBefore = await page.evaluate(() => location.hash);
   // Another moment than the booked one (the booked one is no longer offered).
@@ -41,6 +44,12 @@ try {
   await page.click("#cancel");
   await status.filter({ hasText: "geannuleerd" }).waitFor({ timeout: 15_000 });
   const changeHidden = await page.locator("#change").isHidden();
+  // The same page in English, switched with the picker: texts and status follow.
+  await page.selectOption("#language-picker", "en");
+  await status.filter({ hasText: "cancelled" }).waitFor({ timeout: 5_000 });
+  await page.locator("h1", { hasText: "Your appointment" }).waitFor({ timeout: 5_000 });
+  await expectAccessible(page, "appointment page, cancelled (en)");
+  await screenshot(page, "appointment-cancelled-en");
   if (whenAfter === whenBefore) throw new Error(`the page still shows ${whenBefore} after the move`);
   if (!changeHidden) throw new Error("a cancelled appointment still offers to move or cancel it");
   if (errors.length) throw new Error(`page errors: ${errors.join("; ")}`);
