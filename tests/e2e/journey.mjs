@@ -11,7 +11,8 @@
 //     4. the agent signs in on /balie, opens the appointment's call, passes the check, sees both
 //        waiting with what their device checks found, and admits the citizen;
 //     5. agent and citizen decode each other's video;
-//     6. the agent ends the call; the citizen sees the end page, the invited person hears it ended.
+//     6. the agent lets the invited person in too (view-only, English);
+//     7. the agent ends the call; both see the end page.
 //   axe-core finds no WCAG 2.1 A/AA violation at any step; screenshots: target/screenshots/journey-*.
 
 import { setTimeout as sleep } from "node:timers/promises";
@@ -178,6 +179,14 @@ async function call(input) {
     summary[`${who}_frames`] = after;
   }
   await citizen.waitForFunction(() => [...document.querySelectorAll("#tiles [data-stream] figcaption")].some((c) => c.textContent.startsWith("An Peeters (medewerker)")));
+  // The invited person too, view-only and in English.
+  await host.locator("#waiting li", { hasText: "Ward Claes" }).getByRole("button", { name: "Binnenlaten" }).click();
+  await guest.waitForSelector("#call:not([hidden])", { timeout: 15_000 });
+  await guest.waitForFunction(() => [...document.querySelectorAll("#tiles [data-stream] figcaption")].some((c) => c.textContent.startsWith("An Peeters (civil servant)")), null, { timeout: 15_000 });
+  check(await guest.isDisabled("#mute") && await guest.isDisabled("#camera"), "view-only: nothing to mute or switch off");
+  check(await guest.isHidden("#end"), "only the agent can end the call for everyone");
+  summary.axe.call_guest_en = await expectAccessible(guest, "call, invited person view-only (en)");
+  await screenshot(guest, "journey-08b-call-guest-en");
   summary.axe.call_citizen = await expectAccessible(citizen, "call, citizen (nl)");
   await screenshot(citizen, "journey-08-call-citizen");
   await screenshot(host, "journey-09-call-agent");
@@ -192,6 +201,8 @@ async function call(input) {
   await screenshot(citizen, "journey-10-ended");
   await guest.waitForSelector("#ended:not([hidden])", { timeout: 15_000 });
   summary.guest_end = await guest.textContent("#ended-text");
+  check(summary.guest_end.includes("has ended"), `the invited person's end page: ${summary.guest_end}`);
+  summary.axe.ended_en = await expectAccessible(guest, "end page (en)");
   const errors = [...guestConsole, ...citizenConsole, ...hostConsole].filter((l) => l.includes("pageerror"));
   check(errors.length === 0, `script errors: ${errors.join(" / ")}`);
   await refusing.close();
