@@ -184,6 +184,67 @@ impl TestApp {
         self.db.drop_now().await;
     }
 
+    /// The tokens of every `marker` link (`/gesprek#`, `/afspraak#`) in the e-mails the file
+    /// transport wrote to `rcpt` so far.
+    pub fn links_mailed_to(&self, rcpt: &str, marker: &str) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(self.mail_dir()).into_iter().flatten().flatten() {
+            if entry.path().extension().is_none_or(|e| e != "eml") {
+                continue;
+            }
+            let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            // Undo quoted-printable's soft line breaks, which may cut a link in two.
+            let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+            if !text.lines().any(|l| l.starts_with("To:") && l.contains(rcpt)) {
+                continue;
+            }
+            for after in text.split(marker).skip(1) {
+                // A token is 160 bits in hex; in the HTML part a quote or bracket may follow it.
+                let token: String = after.chars().take_while(char::is_ascii_hexdigit).collect();
+                if token.len() == 40 {
+                    out.insert(token);
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits (up to 15 s, for the outbox) until `rcpt` has received at least `n` distinct
+    /// `marker` links, and returns their tokens.
+    pub async fn wait_links_mailed_to(&self, rcpt: &str, marker: &str, n: usize) -> std::collections::BTreeSet<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let links = self.links_mailed_to(rcpt, marker);
+            if links.len() >= n {
+                return links;
+            }
+            assert!(std::time::Instant::now() < deadline, "{rcpt} got {} {marker} links, not {n}", links.len());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The first message the signalling server answers a `join` with `token` with.
+    pub async fn join_answer(&self, token: &str) -> Value {
+        use futures::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        let url = format!("{}/api/v1/signalisatie", self.base.replacen("http", "ws", 1));
+        let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("the signalling socket opens");
+        let join = serde_json::json!({"type": "join", "v": 1, "token": token}).to_string();
+        ws.send(Message::text(join)).await.expect("join sent");
+        loop {
+            if let Message::Text(t) = ws.next().await.expect("an answer to join").expect("a frame") {
+                return serde_json::from_str(&t).expect("JSON");
+            }
+        }
+    }
+
+    /// What a join with `token` comes to: the error `code` (`token_unknown`, …) or the message
+    /// type (`welcome`).
+    pub async fn join_outcome(&self, token: &str) -> String {
+        let v = self.join_answer(token).await;
+        v["code"].as_str().or(v["type"].as_str()).unwrap_or_default().to_string()
+    }
+
     pub async fn request(&self, method: &str, path: &str, cookie: Option<&str>, body: Option<&Value>) -> Resp {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.http.request(method, format!("{}{}", self.base, path));

@@ -357,21 +357,6 @@ async fn mail_to(app: &TestApp, rcpt: &str) -> String {
     }
 }
 
-/// What the signalling server answers a join with `token`.
-async fn join_answer(app: &TestApp, token: &str) -> Value {
-    use futures::{SinkExt, StreamExt};
-    let url = format!("{}/api/v1/signalisatie", app.base.replacen("http", "ws", 1));
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let join = json!({"type": "join", "v": 1, "token": token}).to_string();
-    ws.send(tokio_tungstenite::tungstenite::Message::text(join)).await.unwrap();
-    loop {
-        match ws.next().await.unwrap().unwrap() {
-            tokio_tungstenite::tungstenite::Message::Text(t) => return serde_json::from_str(&t).unwrap(),
-            _ => continue,
-        }
-    }
-}
-
 async fn third_parties_come_and_go(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let in_three_days = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(3)).unwrap();
@@ -390,7 +375,7 @@ async fn third_parties_come_and_go(backend: Backend) {
     let invitation = mail_to(&app, "sara@example.org").await;
     let link = invitation.split_whitespace().find(|w| w.contains("/gesprek#")).expect("a call link").to_string();
     let token = token_of(link.trim_end_matches(['.', ',']));
-    let answer = join_answer(&app, &token).await;
+    let answer = app.join_answer(&token).await;
     // A known link three days early: recognised, and told when it opens.
     assert_eq!(answer["code"], "token_not_yet_valid", "the new link is known: {answer}");
 
@@ -410,7 +395,7 @@ async fn third_parties_come_and_go(backend: Backend) {
     // The agent removes them: the link is refused at once, their reminders are gone.
     let removed = agent.delete(&format!("/api/v1/afspraken/{id}/derden/{party}")).await;
     assert_eq!(removed.status, 204, "{}", removed.body);
-    let answer = join_answer(&app, &token).await;
+    let answer = app.join_answer(&token).await;
     assert_eq!((answer["type"].as_str(), answer["code"].as_str()), (Some("error"), Some("token_revoked")), "{answer}");
     let appointment = agent.get(&format!("/api/v1/afspraken/{id}")).await;
     assert_eq!(appointment.body["third_parties"], json!([]));
@@ -523,12 +508,12 @@ async fn hybrid_has_a_room_device_and_physical_no_call(backend: Backend) {
     assert_eq!(first.status, 200, "{}", first.body);
     assert_eq!(first.header("cache-control"), Some("no-store"));
     let old = token_of(first.body["url"].as_str().unwrap());
-    assert_eq!(join_answer(&app, &old).await["code"], "token_not_yet_valid");
+    assert_eq!(app.join_answer(&old).await["code"], "token_not_yet_valid");
     let second = agent.post(&format!("/api/v1/afspraken/{id}/zaaltoestel"), &json!({})).await;
     let new = token_of(second.body["url"].as_str().unwrap());
     assert_ne!(new, old);
-    assert_eq!(join_answer(&app, &old).await["code"], "token_unknown", "the replaced link is dead");
-    assert_eq!(join_answer(&app, &new).await["code"], "token_not_yet_valid");
+    assert_eq!(app.join_answer(&old).await["code"], "token_unknown", "the replaced link is dead");
+    assert_eq!(app.join_answer(&new).await["code"], "token_not_yet_valid");
 
     // Physical: at the counter, no call, no link.
     let mut body = request(&moments("identiteitskaart-en-paspoort").await, "Maria Peeters", "maria@example.org");

@@ -7,57 +7,11 @@
 //! Needs root, `node`, `/usr/bin/chromium` and `npm ci` in tests/e2e (scripts/test provides them).
 
 use balie_tests::browser::{self, run_script};
-use balie_tests::TestApp;
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[test]
 fn an_agent_works_through_the_console_in_chromium() {
     browser::run(console);
-}
-
-/// What the signalling server answers a join with `token`: its error code, or the message type.
-async fn join_code(app: &TestApp, token: &str) -> String {
-    use futures::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    let url = format!("{}/api/v1/signalisatie", app.base.replacen("http", "ws", 1));
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    ws.send(Message::text(json!({"type": "join", "v": 1, "token": token}).to_string())).await.unwrap();
-    loop {
-        if let Message::Text(t) = ws.next().await.unwrap().unwrap() {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            return v["code"].as_str().or(v["type"].as_str()).unwrap_or_default().to_string();
-        }
-    }
-}
-
-/// The citizen's call-link tokens in the e-mails written so far (quoted-printable unfolded).
-fn call_tokens_to(app: &TestApp, rcpt: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(app.mail_dir()).into_iter().flatten().flatten() {
-        let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        let text = raw.replace("=\r\n", "").replace("=\n", "");
-        if !text.lines().any(|l| l.starts_with("To:") && l.contains(rcpt)) {
-            continue;
-        }
-        for w in text.split("/gesprek#").skip(1) {
-            let token: String = w.chars().take_while(char::is_ascii_hexdigit).collect();
-            if token.len() == 40 && !out.contains(&token) {
-                out.push(token);
-            }
-        }
-    }
-    out
-}
-
-async fn wait_tokens(app: &TestApp, rcpt: &str, n: usize) -> Vec<String> {
-    for _ in 0..200 {
-        let tokens = call_tokens_to(app, rcpt);
-        if tokens.len() >= n {
-            return tokens;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("{rcpt} did not get {n} call links");
 }
 
 async fn console() {
@@ -74,7 +28,7 @@ async fn console() {
         .await;
     assert_eq!(booked.status, 201, "{}", booked.body);
     let id = booked.body["appointment"]["id"].as_i64().unwrap();
-    let old_link = wait_tokens(&app, "jan@example.org", 1).await[0].clone();
+    let old_link = app.wait_links_mailed_to("jan@example.org", "/gesprek#", 1).await.first().unwrap().clone();
     let local_day = &start[..10];
 
     let input = json!({"base": app.base, "id": id, "day": local_day}).to_string();
@@ -88,12 +42,12 @@ async fn console() {
     assert!(a.third_parties.is_empty(), "the third party was added and removed: {:?}", a.third_parties);
 
     // The resent link: a new one works (known, not yet open), the old one is refused.
-    let tokens = wait_tokens(&app, "jan@example.org", 2).await;
+    let tokens = app.wait_links_mailed_to("jan@example.org", "/gesprek#", 2).await;
     let new_link = tokens.iter().find(|t| **t != old_link).unwrap();
-    assert_eq!(join_code(&app, &old_link).await, "token_unknown");
-    assert_eq!(join_code(&app, new_link).await, "token_not_yet_valid");
+    assert_eq!(app.join_outcome(&old_link).await, "token_unknown");
+    assert_eq!(app.join_outcome(new_link).await, "token_not_yet_valid");
     // The agent's link from "open the call" is the call's current agent link.
-    assert_eq!(join_code(&app, summary["call_token"].as_str().unwrap()).await, "token_not_yet_valid");
+    assert_eq!(app.join_outcome(summary["call_token"].as_str().unwrap()).await, "token_not_yet_valid");
 
     // Booked on behalf: Maria, with her third party, by the agent.
     let from = jiff::Zoned::now().date();

@@ -50,28 +50,8 @@ fn a_newcomer_books_joins_through_the_lobby_and_is_seen_and_heard() {
     });
 }
 
-/// The call link (`…/gesprek#TOKEN`) in the newest e-mail to `rcpt`, waiting for the outbox.
+/// The call link (`…/gesprek#TOKEN`) in the e-mail to `rcpt`, waiting for the outbox.
 async fn call_link_mailed_to(app: &TestApp, rcpt: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    loop {
-        for entry in std::fs::read_dir(app.mail_dir()).into_iter().flatten().flatten() {
-            let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
-            // Quoted-printable soft line breaks would split the link.
-            let text = raw.replace("=\r\n", "").replace("=\n", "");
-            if !text.lines().any(|l| l.starts_with("To:") && l.contains(rcpt)) {
-                continue;
-            }
-            if let Some((_, rest)) = text.split_once("/gesprek#") {
-                let token: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
-                assert!(token.len() >= 32, "a full token in the mail to {rcpt}");
-                return format!("{}/gesprek#{token}", app.base);
-            }
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no mail with a call link to {rcpt} in {}",
-            app.mail_dir().display()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let tokens = app.wait_links_mailed_to(rcpt, "/gesprek#", 1).await;
+    format!("{}/gesprek#{}", app.base, tokens.first().unwrap())
 }

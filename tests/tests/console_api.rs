@@ -2,8 +2,6 @@
 //! call link, resending an invitation with a fresh link (the old one refused), and follow-up
 //! notes that only staff see.
 
-use std::collections::BTreeSet;
-
 use balie_tests::{both, TestApp};
 use serde_json::{json, Value};
 
@@ -29,54 +27,6 @@ fn token_of(url: &str) -> String {
     url.rsplit_once('#').expect("a link with a token").1.chars().take_while(char::is_ascii_hexdigit).collect()
 }
 
-/// What the signalling server answers a join with `token`: its `code`, or the message type.
-async fn join_code(app: &TestApp, token: &str) -> String {
-    use futures::{SinkExt, StreamExt};
-    use tokio_tungstenite::tungstenite::Message;
-    let url = format!("{}/api/v1/signalisatie", app.base.replacen("http", "ws", 1));
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let join = json!({"type": "join", "v": 1, "token": token}).to_string();
-    ws.send(Message::text(join)).await.unwrap();
-    loop {
-        if let Message::Text(t) = ws.next().await.unwrap().unwrap() {
-            let v: Value = serde_json::from_str(&t).unwrap();
-            return v["code"].as_str().or(v["type"].as_str()).unwrap_or_default().to_string();
-        }
-    }
-}
-
-/// Every `marker` link (`/gesprek#`, `/afspraak#`) in the e-mails the file transport wrote to
-/// `rcpt` so far.
-fn links_to(app: &TestApp, rcpt: &str, marker: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(app.mail_dir()).into_iter().flatten().flatten() {
-        if entry.path().extension().is_none_or(|e| e != "eml") {
-            continue;
-        }
-        let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        // Undo quoted-printable's soft line breaks, which may cut a link in two.
-        let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-        if text.lines().any(|l| l.starts_with("To:") && l.contains(rcpt)) {
-            // A token is 160 bits in hex.
-            out.extend(text.split_whitespace().filter(|w| w.contains(marker)).map(token_of).filter(|t| t.len() == 40));
-        }
-    }
-    out
-}
-
-/// Waits until `rcpt` has received at least `n` distinct `marker` links.
-async fn wait_links(app: &TestApp, rcpt: &str, marker: &str, n: usize) -> BTreeSet<String> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let links = links_to(app, rcpt, marker);
-        if links.len() >= n {
-            return links;
-        }
-        assert!(std::time::Instant::now() < deadline, "{rcpt} got {} {marker} links, not {n}", links.len());
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
 both!(the_agent_gets_a_fresh_link_to_the_call_and_the_old_one_dies, async |app: &TestApp| {
     let id = book(app, SERVICE, "video").await["appointment"]["id"].as_i64().unwrap();
     let path = format!("/api/v1/afspraken/{id}/gesprek");
@@ -89,12 +39,12 @@ both!(the_agent_gets_a_fresh_link_to_the_call_and_the_old_one_dies, async |app: 
     let url = first.body["url"].as_str().unwrap();
     assert!(url.contains("/gesprek#"), "{url}");
     // Three days early the link is known but not yet open.
-    assert_eq!(join_code(app, &token_of(url)).await, "token_not_yet_valid");
+    assert_eq!(app.join_outcome(&token_of(url)).await, "token_not_yet_valid");
     let second = agent.post(&path, &json!({})).await;
     let again = token_of(second.body["url"].as_str().unwrap());
     assert_ne!(again, token_of(url));
-    assert_eq!(join_code(app, &token_of(url)).await, "token_unknown", "the previous link is replaced");
-    assert_eq!(join_code(app, &again).await, "token_not_yet_valid");
+    assert_eq!(app.join_outcome(&token_of(url)).await, "token_unknown", "the previous link is replaced");
+    assert_eq!(app.join_outcome(&again).await, "token_not_yet_valid");
     let call = agent.get(&format!("/api/v1/afspraken/{id}")).await.body["call_id"].clone();
     let roles = agent.get(&format!("/api/v1/gesprekken/{call}")).await.body["participants"].clone();
     assert_eq!(roles.as_array().unwrap().iter().filter(|p| p["role"] == "agent").count(), 1, "{roles}");
@@ -115,8 +65,8 @@ both!(a_resent_invitation_carries_a_new_link_and_the_old_one_is_refused, async |
     let path = format!("/api/v1/afspraken/{id}/opnieuw-sturen");
     app.post(&path, &json!({})).await.problem(401);
     let agent = app.login_as("agent").await;
-    let old_join = wait_links(app, "jan@example.org", "/gesprek#", 1).await;
-    let old_party = wait_links(app, "els@example.org", "/gesprek#", 1).await;
+    let old_join = app.wait_links_mailed_to("jan@example.org", "/gesprek#", 1).await;
+    let old_party = app.wait_links_mailed_to("els@example.org", "/gesprek#", 1).await;
     let reminders = |msgs: &Value, rcpt: &str| {
         msgs.as_array().unwrap().iter().filter(|m| m["recipient"] == rcpt && m["kind"] == "reminder").count()
     };
@@ -129,12 +79,12 @@ both!(a_resent_invitation_carries_a_new_link_and_the_old_one_is_refused, async |
     let r = agent.post(&path, &json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["recipient"], "jan@example.org");
-    let joins = wait_links(app, "jan@example.org", "/gesprek#", 2).await;
+    let joins = app.wait_links_mailed_to("jan@example.org", "/gesprek#", 2).await;
     let new_join = joins.difference(&old_join).next().unwrap_or_else(|| panic!("{joins:?} {old_join:?}")).clone();
-    assert_eq!(join_code(app, old_join.first().unwrap()).await, "token_unknown");
-    assert_eq!(join_code(app, &new_join).await, "token_not_yet_valid");
+    assert_eq!(app.join_outcome(old_join.first().unwrap()).await, "token_unknown");
+    assert_eq!(app.join_outcome(&new_join).await, "token_not_yet_valid");
     app.post("/api/v1/afspraak-link", &json!({"token": old_manage})).await.problem(404);
-    let manages = wait_links(app, "jan@example.org", "/afspraak#", 2).await;
+    let manages = app.wait_links_mailed_to("jan@example.org", "/afspraak#", 2).await;
     let new_manage = manages.iter().find(|t| **t != old_manage).unwrap();
     assert_eq!(app.post("/api/v1/afspraak-link", &json!({"token": new_manage})).await.status, 200);
     // Their reminders were replaced, not doubled; the third party's are untouched.
@@ -146,11 +96,11 @@ both!(a_resent_invitation_carries_a_new_link_and_the_old_one_is_refused, async |
     let r = agent.post(&path, &json!({"third_party": party})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["recipient"], "els@example.org");
-    let party_links = wait_links(app, "els@example.org", "/gesprek#", 2).await;
+    let party_links = app.wait_links_mailed_to("els@example.org", "/gesprek#", 2).await;
     let new_party = party_links.difference(&old_party).next().unwrap().clone();
-    assert_eq!(join_code(app, old_party.first().unwrap()).await, "token_unknown");
-    assert_eq!(join_code(app, &new_party).await, "token_not_yet_valid");
-    assert_eq!(join_code(app, &new_join).await, "token_not_yet_valid");
+    assert_eq!(app.join_outcome(old_party.first().unwrap()).await, "token_unknown");
+    assert_eq!(app.join_outcome(&new_party).await, "token_not_yet_valid");
+    assert_eq!(app.join_outcome(&new_join).await, "token_not_yet_valid");
 
     // Unknown people, unknown fields, cancelled appointments.
     agent.post(&path, &json!({"third_party": 424242})).await.problem(404);
