@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 let info = null;
 let timer = 0;
 let lastAnnounced = null;
+let whenOpen = null;
 
 /** Loads the link's details; throws ApiError (404 unknown, 410 no longer valid). */
 export async function load(token) {
@@ -19,9 +20,13 @@ export function details() {
   return info;
 }
 
-/** Fills the welcome text (again after a language switch) and starts the countdown if needed. */
+/**
+ * Fills the welcome text (again after a language switch) and starts the countdown if needed;
+ * `onOpen` (kept across re-renders) runs when the link opens.
+ */
 export function render(onOpen) {
   if (!info) return;
+  if (onOpen) whenOpen = onOpen;
   const role = t(`role.${info.you.role}`);
   const lines = [
     el("p", { class: "lead", text: t("welcome.hello", { name: info.you.name }) }),
@@ -33,11 +38,11 @@ export function render(onOpen) {
   ];
   $("welcome-details").replaceChildren(...lines);
   clearInterval(timer);
-  tick(onOpen);
-  if (info.status === "not_yet_open") timer = setInterval(() => tick(onOpen), 1000);
+  tick();
+  if (info.status === "not_yet_open") timer = setInterval(tick, 1000);
 }
 
-function tick(onOpen) {
+function tick() {
   const opensAt = new Date(info.valid.start).getTime();
   const left = Math.max(0, opensAt - Date.now());
   const waiting = info.status === "not_yet_open" && left > 0;
@@ -48,7 +53,7 @@ function tick(onOpen) {
     if (info.status === "not_yet_open") {
       info.status = "open";
       $("countdown-live").textContent = t("welcome.open_now");
-      onOpen?.();
+      whenOpen?.();
     }
     return;
   }
