@@ -52,6 +52,23 @@ impl PortPool {
         )))
     }
 
+    /// Returns a closed peer connection's port to the pool once its socket is really gone.
+    /// webrtc closes ICE sockets in background tasks, so right after `close()` the port may still
+    /// be bound; releasing it at once let the next join probe it, find it busy and report the
+    /// range full (seen in CI). Waits at most two seconds: a port someone else took meanwhile is
+    /// released anyway and skipped by the next probe.
+    pub(crate) async fn release_when_unbound(&self, lease: Lease, ips: &[IpAddr]) {
+        if lease.0 != 0 {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+            while !ips.iter().all(|ip| UdpSocket::bind(SocketAddr::new(*ip, lease.0)).is_ok())
+                && std::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+        self.release(lease);
+    }
+
     pub(crate) fn release(&self, lease: Lease) {
         if lease.0 != 0 {
             let mut in_use = self.in_use.lock().unwrap_or_else(|e| e.into_inner());

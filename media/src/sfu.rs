@@ -196,7 +196,7 @@ impl Inner {
 
     async fn close_peer(&self, peer: &Peer) -> Vec<Arc<Source>> {
         let published = peer.shutdown().await;
-        self.ports.release(peer.lease);
+        self.ports.release_when_unbound(peer.lease, &self.config.bind_ips).await;
         published
     }
 
