@@ -182,6 +182,16 @@ pub struct ResourceSpec {
     /// How to get in, rules of the house: sent with the confirmation.
     #[serde(default)]
     pub practical_info: String,
+    /// Pictures shown with the details (a path on this site or an `https://` address).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<Photo>,
+}
+
+/// A picture of a resource and its text alternative (read aloud by screen readers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Photo {
+    pub url: String,
+    pub alt: String,
 }
 
 /// A resource as stored. A retired resource keeps its id and history but cannot be booked.
@@ -220,6 +230,20 @@ impl ResourceSpec {
         p.check(self.address.len() <= 300, "address", "must be at most 300 characters");
         p.check(self.description.len() <= 4000, "description", "must be at most 4000 characters");
         p.check(self.practical_info.len() <= 4000, "practical_info", "must be at most 4000 characters");
+        p.check(self.photos.len() <= 12, "photos", "at most 12 photos");
+        for (i, photo) in self.photos.iter().enumerate() {
+            let url = &photo.url;
+            // Only our own paths or https: a `javascript:` or `data:` address never reaches a page.
+            let safe = (url.starts_with('/') && !url.starts_with("//") || url.starts_with("https://"))
+                && url.len() <= 500
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>');
+            p.check(safe, &format!("photos[{i}].url"), "must be a path on this site or an https:// address");
+            p.check(
+                !photo.alt.trim().is_empty() && photo.alt.len() <= 300,
+                &format!("photos[{i}].alt"),
+                "must describe the picture in 1–300 characters",
+            );
+        }
         p.check((1..=10_000).contains(&self.capacity), "capacity", "must be between 1 and 10000");
         for (field, v) in
             [("buffer_before_minutes", self.buffer_before_minutes), ("buffer_after_minutes", self.buffer_after_minutes)]

@@ -60,6 +60,14 @@ pub fn services() -> Vec<ExtraService> {
             4500,
             2100,
         ),
+        s(
+            "sportmateriaal",
+            "Sportmateriaal",
+            "Rackets, ballen of shuttles voor wie er geen heeft, klaar op het veld",
+            ServiceUnit::PerBooking,
+            500,
+            600,
+        ),
     ]
 }
 
@@ -126,6 +134,20 @@ const GEMEENTEHUIS: &str = "Marktplein 1, 9999 Lindeveld";
 const CC: &str = "Cultuurcentrum De Schakel, Kerkstraat 14, 9999 Lindeveld";
 const SPORT: &str = "Sportcentrum De Vijver, Vijverlaan 3, 9999 Lindeveld";
 const JEUGD: &str = "Jeugdhuis De Sprong, Molenweg 7, 9999 Lindeveld";
+
+/// The demo's illustration of a resource type (web/static/img/zalen/, served under /static/).
+fn photo(t: T, name: &str) -> crate::catalogue::Photo {
+    let (file, what) = match t {
+        T::SportsHall | T::SportsHallPart => ("sporthal", "sporthal met lijnen voor zaalsporten"),
+        T::BadmintonCourt | T::TennisCourt | T::PadelCourt => ("terrein", "speelveld met net"),
+        T::PartyHall | T::TheatreHall => ("feestzaal", "zaal met podium en tafels"),
+        _ => ("vergaderzaal", "zaal met een tafel, stoelen en een scherm"),
+    };
+    crate::catalogue::Photo {
+        url: format!("/static/img/zalen/{file}.svg"),
+        alt: format!("{name}: {what} (illustratie)"),
+    }
+}
 
 /// Resources with the code of the hall they belong to; halls come before their parts.
 pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
@@ -354,7 +376,7 @@ pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
             capacity: 100,
             wheelchair: true,
             equipment: &[E::Showers, E::ChangingRooms, E::Nets],
-            services: &[],
+            services: &["sportmateriaal"],
             address: SPORT,
             buffers: (0, 0),
             vat: 600,
@@ -371,7 +393,7 @@ pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
             capacity: 100,
             wheelchair: true,
             equipment: &[E::Showers, E::ChangingRooms, E::Nets],
-            services: &[],
+            services: &["sportmateriaal"],
             address: SPORT,
             buffers: (0, 0),
             vat: 600,
@@ -388,7 +410,7 @@ pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
             capacity: 100,
             wheelchair: true,
             equipment: &[E::Showers, E::ChangingRooms, E::Nets],
-            services: &[],
+            services: &["sportmateriaal"],
             address: SPORT,
             buffers: (0, 0),
             vat: 600,
@@ -405,7 +427,7 @@ pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
             capacity: 4,
             wheelchair: true,
             equipment: &[E::Nets, E::Showers, E::ChangingRooms],
-            services: &[],
+            services: &["sportmateriaal"],
             address: SPORT,
             buffers: (0, 0),
             vat: 600,
@@ -422,7 +444,7 @@ pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
             capacity: 4,
             wheelchair: true,
             equipment: &[E::Nets, E::Showers, E::ChangingRooms],
-            services: &[],
+            services: &["sportmateriaal"],
             address: SPORT,
             buffers: (0, 0),
             vat: 600,
@@ -439,7 +461,7 @@ pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
             capacity: 4,
             wheelchair: false,
             equipment: &[E::Nets, E::Floodlights],
-            services: &[],
+            services: &["sportmateriaal"],
             address: "Sportpark Ter Beke, Beekstraat 60, 9999 Lindeveld",
             buffers: (0, 0),
             vat: 600,
@@ -456,7 +478,7 @@ pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
             capacity: 4,
             wheelchair: true,
             equipment: &[E::Nets, E::Floodlights],
-            services: &[],
+            services: &["sportmateriaal"],
             address: "Sportpark Ter Beke, Beekstraat 60, 9999 Lindeveld",
             buffers: (0, 0),
             vat: 600,
@@ -473,7 +495,7 @@ pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
             capacity: 4,
             wheelchair: false,
             equipment: &[E::Floodlights],
-            services: &[],
+            services: &["sportmateriaal"],
             address: "Sportpark Ter Beke, Beekstraat 60, 9999 Lindeveld",
             buffers: (0, 0),
             vat: 600,
@@ -507,6 +529,7 @@ pub fn resources() -> Vec<(ResourceSpec, Option<&'static str>)> {
                      Laat de ruimte achter zoals u ze aantrof en sluit ramen en deuren.",
                     r.address
                 ),
+                photos: vec![photo(r.t, r.name)],
             };
             (spec, r.part_of)
         })

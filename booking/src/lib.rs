@@ -12,24 +12,32 @@
 //! - [`demo`]: the fictional demo municipality.
 //! - [`appointments`]: question-guided appointments: services, agents' hours, free slots, requests.
 //! - [`outbox`]: e-mails waiting for delivery and their retry policy.
+//! - [`payments`]: payment statuses and their order, structured communications, refund policy.
+//! - [`surveys`]: the satisfaction survey's answers and the dashboard's privacy rule.
+//! - [`evaluations`]: room and court evaluations after use, defect reports and their photos.
+//! - [`access`]: door codes (PIN + QR), what a door decides, and its brute-force lock.
 //!
 //! IO lives in one place:
 //! - [`store`]: sqlx on SQLite or PostgreSQL, including the race-proof reservation insert.
 //!
 //! [`error::Error`] is the layer's one error type.
 
+pub mod access;
 pub mod appointments;
 pub mod availability;
 pub mod calls;
 pub mod catalogue;
 pub mod demo;
 pub mod error;
+pub mod evaluations;
 pub mod outbox;
+pub mod payments;
 pub mod pricing;
 pub mod reservation;
 pub mod search;
 pub mod series;
 pub mod store;
+pub mod surveys;
 pub mod time;
 
 pub use error::{Error, Result};

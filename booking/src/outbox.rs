@@ -15,6 +15,8 @@ pub struct NewMail {
     /// The rendered message, serialised; erased once delivered.
     pub body: String,
     pub appointment_id: Option<i64>,
+    /// The reservation it is about: cancelling it withdraws what was not sent yet.
+    pub reservation_id: Option<i64>,
     /// Not to be sent before this (a reminder); `None`: at once.
     pub not_before: Option<Timestamp>,
 }

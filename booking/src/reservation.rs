@@ -44,6 +44,13 @@ pub struct Customer {
     /// The association or company, for those customer types.
     #[serde(default)]
     pub organisation: Option<String>,
+    /// Postal address, for the invoice (confirmed by the citizen in the call's panel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// How staff checked that the customer is who they say (`eid_shown`, `known_person`, …), when
+    /// the reservation was made for them in a call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_check: Option<String>,
 }
 
 fn plausible_email(s: &str) -> bool {
@@ -74,6 +81,18 @@ impl Customer {
         let org = self.organisation.as_deref().map(str::trim).unwrap_or("");
         p.check(!needs_org || !org.is_empty(), "customer.organisation", "is required for associations and companies");
         p.check(org.len() <= 200, "customer.organisation", "must be at most 200 characters");
+        p.check(
+            self.address.as_deref().is_none_or(|a| a.len() <= 300 && !a.chars().any(|c| c.is_control() && c != '\n')),
+            "customer.address",
+            "must be at most 300 characters",
+        );
+        p.check(
+            self.identity_check.as_deref().is_none_or(|c| {
+                !c.is_empty() && c.len() <= 40 && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            }),
+            "customer.identity_check",
+            "must be a short code such as eid_shown",
+        );
     }
 }
 

@@ -19,6 +19,7 @@
 //! decided in one transaction that takes the locks of all their halls in id order, so each
 //! decision still sees every committed booking plus those accepted before it in the batch.
 
+mod access;
 mod agent_hours;
 mod appointment_changes;
 mod appointment_links;
@@ -27,12 +28,16 @@ mod appointments;
 mod cache;
 mod calls;
 mod catalogue;
+mod evaluations;
 mod hold_queue;
 mod outbox;
+mod payments;
 mod reservations;
+mod retention;
 mod seed;
 mod series;
 mod staff;
+mod surveys;
 mod third_parties;
 
 use std::time::Duration;
@@ -44,13 +49,20 @@ use sqlx::{AnyPool, Executor, Row};
 
 use crate::error::{Error, Result};
 
+pub use access::{AccessInfo, Direction, Door, DoorDecision, DoorEvent, IssuedCode, Presented};
 pub use agent_hours::Absence;
 pub use appointment_links::{LinkHolder, Reissued};
 pub use appointment_notes::AppointmentNotes;
 pub use cache::{Catalogue, CATALOGUE_TTL};
 pub use catalogue::MaintenanceBlock;
+pub use evaluations::{
+    ClosedDefect, DefectClosedMail, DefectReport, EvaluationView, NewEvaluation, RoomTally, StoredPhoto,
+};
+pub use payments::{Applied, Cancelled, CodeIssuer, Confirmed, Invoice, NewPayment, Payment, RefundDue};
 pub use reservations::ReservationFilter;
+pub use retention::Purged;
 pub use staff::StaffRecord;
+pub use surveys::{AnswerFilter, AnswerGroup, AnswerRow, NewInvitation, SurveyContext, SurveyView, Tally};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -157,6 +169,18 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(self.setting(key).await?.expect("just inserted"))
+    }
+}
+
+impl Store {
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later fails with
+    /// `SQLITE_BUSY` when another connection wrote in between, which no busy timeout waits out.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 }
 

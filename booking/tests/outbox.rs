@@ -35,6 +35,7 @@ fn mail(n: u32) -> NewMail {
         subject: format!("Uw afspraak {n}"),
         body: format!("{{\"link\": \"https://balie.example/gesprek#secret{n}\"}}"),
         appointment_id: None,
+        reservation_id: None,
         not_before: None,
     }
 }

@@ -491,6 +491,8 @@ fn a_season_series_keeps_local_hours_across_both_dst_changes() {
             email: "an@badmintonclub.example".into(),
             phone: None,
             organisation: Some("Badmintonclub Lindeveld".into()),
+            address: None,
+            identity_check: None,
         },
         attendees: 12,
         services: Vec::new(),

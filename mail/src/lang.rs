@@ -2,12 +2,17 @@
 //! third party's relation. A full i18n library would be a heavy dependency for a dozen words
 //! per language; everything longer lives in the templates.
 
-use jiff::civil::Weekday;
+use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use serde::{Deserialize, Serialize};
 
 use crate::appointment::Relation;
+use crate::reservation::CustomerType;
+
+/// A no-break space: between an amount and `€`, and as the French thousands separator, so a
+/// price never breaks over two lines.
+const NBSP: char = '\u{a0}';
 
 /// Appointments happen in the municipality, so times are always shown in its civil time,
 /// whatever the recipient's computer says.
@@ -49,11 +54,15 @@ impl Language {
 
     /// `dinsdag 24 november 2026` / `Tuesday 24 November 2026` / `mardi 24 novembre 2026`.
     pub fn date(self, at: Timestamp) -> String {
-        let z = brussels(at);
-        let (weekday, month) = (self.weekday(z.weekday()), self.month(z.month()));
+        self.civil_date(brussels(at).date())
+    }
+
+    /// A calendar date as [`Language::date`] writes it (an invoice's due date has no time).
+    pub fn civil_date(self, date: Date) -> String {
+        let (weekday, month) = (self.weekday(date.weekday()), self.month(date.month()));
         // French writes the first day of a month as an ordinal: « le 1er décembre ».
-        let day = if self == Language::Fr && z.day() == 1 { "1er".to_string() } else { z.day().to_string() };
-        format!("{weekday} {day} {month} {}", z.year())
+        let day = if self == Language::Fr && date.day() == 1 { "1er".to_string() } else { date.day().to_string() };
+        format!("{weekday} {day} {month} {}", date.year())
     }
 
     /// `10:30` in nl and en; `10h30`, as Belgian French writes it.
@@ -73,6 +82,104 @@ impl Language {
             Language::Fr => "à",
         };
         format!("{} {at_word} {}", self.date(at), self.time(at))
+    }
+
+    /// A period: `zaterdag 28 november 2026, van 14:00 tot 18:00`, or with both dates when it
+    /// ends on another day: `van zaterdag 28 november 2026 om 20:00 tot zondag 29 november 2026
+    /// om 01:00`.
+    pub fn period(self, start: Timestamp, end: Timestamp) -> String {
+        if brussels(start).date() == brussels(end).date() {
+            let (from, to) = (self.time(start), self.time(end));
+            match self {
+                Language::Nl => format!("{}, van {from} tot {to}", self.date(start)),
+                Language::En => format!("{}, {from} to {to}", self.date(start)),
+                Language::Fr => format!("{}, de {from} à {to}", self.date(start)),
+            }
+        } else {
+            let (from, to) = (self.date_time(start), self.date_time(end));
+            match self {
+                Language::Nl => format!("van {from} tot {to}"),
+                Language::En => format!("from {from} to {to}"),
+                Language::Fr => format!("du {from} au {to}"),
+            }
+        }
+    }
+
+    /// When a door code works, said against the day of the reservation (`day_of`): only the
+    /// times when it is all on that day (`van 09:45 tot 12:15`), else as [`Language::period`].
+    pub fn window(self, from: Timestamp, until: Timestamp, day_of: Timestamp) -> String {
+        let day = brussels(day_of).date();
+        if brussels(from).date() == day && brussels(until).date() == day {
+            let (from, to) = (self.time(from), self.time(until));
+            match self {
+                Language::Nl => format!("van {from} tot {to}"),
+                Language::En => format!("from {from} to {to}"),
+                Language::Fr => format!("de {from} à {to}"),
+            }
+        } else {
+            self.period(from, until)
+        }
+    }
+
+    /// Euro cents as Belgians write them: `€ 1.234,50` in Dutch, `€1,234.50` in English,
+    /// `1 234,50 €` in French (no-break spaces).
+    pub fn money(self, cents: i64) -> String {
+        let sign = if cents < 0 { "-" } else { "" };
+        let (euros, cents) = (cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
+        let (thousands, decimal) = match self {
+            Language::Nl => ('.', ','),
+            Language::En => (',', '.'),
+            Language::Fr => (NBSP, ','),
+        };
+        let digits = euros.to_string();
+        let mut grouped = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(thousands);
+            }
+            grouped.push(digit);
+        }
+        match self {
+            Language::Nl => format!("{sign}€{NBSP}{grouped}{decimal}{cents:02}"),
+            Language::En => format!("{sign}€{grouped}{decimal}{cents:02}"),
+            Language::Fr => format!("{sign}{grouped}{decimal}{cents:02}{NBSP}€"),
+        }
+    }
+
+    /// A VAT rate in basis points: `21 %`, `5,5 %` (`21%`, `5.5%` in English).
+    pub fn percent(self, basis_points: i64) -> String {
+        let whole = basis_points / 100;
+        let fraction = (basis_points % 100).abs();
+        let number = match (fraction, self) {
+            (0, _) => whole.to_string(),
+            (_, Language::En) => format!("{whole}.{}", format!("{fraction:02}").trim_end_matches('0')),
+            _ => format!("{whole},{}", format!("{fraction:02}").trim_end_matches('0')),
+        };
+        match self {
+            Language::En => format!("{number}%"),
+            _ => format!("{number}{NBSP}%"),
+        }
+    }
+
+    /// The rate a customer was charged, as a label: `Inwoner`, `Resident`, `Habitant`.
+    pub fn customer_type(self, customer: CustomerType) -> &'static str {
+        match (self, customer) {
+            (Language::Nl, CustomerType::Resident) => "Inwoner",
+            (Language::Nl, CustomerType::NonResident) => "Niet-inwoner",
+            (Language::Nl, CustomerType::RecognisedAssociation) => "Erkende vereniging",
+            (Language::Nl, CustomerType::OtherAssociation) => "Andere vereniging",
+            (Language::Nl, CustomerType::Company) => "Bedrijf",
+            (Language::En, CustomerType::Resident) => "Resident",
+            (Language::En, CustomerType::NonResident) => "Non-resident",
+            (Language::En, CustomerType::RecognisedAssociation) => "Recognised association",
+            (Language::En, CustomerType::OtherAssociation) => "Other association",
+            (Language::En, CustomerType::Company) => "Company",
+            (Language::Fr, CustomerType::Resident) => "Habitant",
+            (Language::Fr, CustomerType::NonResident) => "Non-habitant",
+            (Language::Fr, CustomerType::RecognisedAssociation) => "Association agréée",
+            (Language::Fr, CustomerType::OtherAssociation) => "Autre association",
+            (Language::Fr, CustomerType::Company) => "Entreprise",
+        }
     }
 
     /// The relation as it follows "as" in a sentence: `als tolk`, `as an interpreter`,
@@ -154,6 +261,11 @@ impl Language {
     }
 }
 
+/// The date `at` falls on in Brussels.
+pub fn brussels_date(at: Timestamp) -> Date {
+    brussels(at).date()
+}
+
 fn brussels(at: Timestamp) -> Zoned {
     // The tz database is bundled (jiff's `tzdb-bundle-always`), so the lookup cannot fail on a
     // machine without /usr/share/zoneinfo; UTC is only a guard against a broken build.
@@ -191,6 +303,59 @@ mod tests {
         // 23:30 UTC on 31 December is already New Year's Day in Brussels.
         assert_eq!(Language::En.date(ts("2026-12-31T23:30:00Z")), "Friday 1 January 2027");
         assert_eq!(Language::Fr.date(ts("2026-12-31T23:30:00Z")), "vendredi 1er janvier 2027");
+    }
+
+    #[test]
+    fn periods_name_the_day_once_or_both_days_when_they_cross_midnight() {
+        let (start, end) = (ts("2026-11-28T13:00:00Z"), ts("2026-11-28T17:00:00Z"));
+        assert_eq!(Language::Nl.period(start, end), "zaterdag 28 november 2026, van 14:00 tot 18:00");
+        assert_eq!(Language::En.period(start, end), "Saturday 28 November 2026, 14:00 to 18:00");
+        assert_eq!(Language::Fr.period(start, end), "samedi 28 novembre 2026, de 14h00 à 18h00");
+        // 20:00 until 01:00 the next night, Brussels time.
+        let (start, end) = (ts("2026-11-28T19:00:00Z"), ts("2026-11-29T00:00:00Z"));
+        assert_eq!(
+            Language::Nl.period(start, end),
+            "van zaterdag 28 november 2026 om 20:00 tot zondag 29 november 2026 om 01:00"
+        );
+        assert_eq!(
+            Language::Fr.period(start, end),
+            "du samedi 28 novembre 2026 à 20h00 au dimanche 29 novembre 2026 à 1h00"
+        );
+    }
+
+    #[test]
+    fn a_window_on_the_day_itself_is_just_two_times() {
+        let day = ts("2026-11-28T09:00:00Z");
+        let (from, until) = (ts("2026-11-28T08:45:00Z"), ts("2026-11-28T11:15:00Z"));
+        assert_eq!(Language::Nl.window(from, until, day), "van 09:45 tot 12:15");
+        assert_eq!(Language::En.window(from, until, day), "from 09:45 to 12:15");
+        assert_eq!(Language::Fr.window(from, until, day), "de 9h45 à 12h15");
+        let late = ts("2026-11-28T23:30:00Z");
+        assert_eq!(
+            Language::En.window(from, late, day),
+            "from Saturday 28 November 2026 at 09:45 to Sunday 29 November 2026 at 00:30"
+        );
+    }
+
+    #[test]
+    fn money_is_written_the_belgian_way_in_each_language() {
+        assert_eq!(Language::Nl.money(123_450), "€\u{a0}1.234,50");
+        assert_eq!(Language::En.money(123_450), "€1,234.50");
+        assert_eq!(Language::Fr.money(123_450), "1\u{a0}234,50\u{a0}€");
+        assert_eq!(Language::Nl.money(5), "€\u{a0}0,05");
+        assert_eq!(Language::Nl.money(-2_500), "-€\u{a0}25,00");
+        assert_eq!(Language::En.money(100_000_000), "€1,000,000.00");
+        assert_eq!(Language::Nl.percent(2_100), "21\u{a0}%");
+        assert_eq!(Language::Fr.percent(550), "5,5\u{a0}%");
+        assert_eq!(Language::En.percent(0), "0%");
+        assert_eq!(Language::En.percent(1_225), "12.25%");
+    }
+
+    #[test]
+    fn a_due_date_is_written_like_any_date() {
+        let date = jiff::civil::date(2026, 12, 1);
+        assert_eq!(Language::Nl.civil_date(date), "dinsdag 1 december 2026");
+        assert_eq!(Language::Fr.civil_date(date), "mardi 1er décembre 2026");
     }
 
     #[test]

@@ -1,11 +1,15 @@
-//! balie's appointment e-mails: the pure parts. Templates in three languages, `.ics`
-//! invitations, MIME messages and the transports that deliver them. No database and no web
-//! framework: the outbox table and its background sender live in the web crate and use this.
+//! balie's appointment and reservation e-mails: the pure parts. Templates in three languages,
+//! `.ics` invitations, door-code QR images, invoices, MIME messages and the transports that
+//! deliver them. No database and no web framework: the outbox table and its background sender
+//! live in the web crate and use this.
 //!
 //! The flow:
 //! 1. Fill an [`AppointmentMail`] (serde data) and call [`Renderer::render`] with a
-//!    [`MessageKind`] and `now`. This checks the input and renders everything, so bad input
-//!    fails while the business transaction can still refuse it.
+//!    [`MessageKind`] and `now`; or, for a room or court, a [`ReservationMail`] and
+//!    [`Renderer::render_reservation`] with a [`ReservationMessageKind`]. This checks the input
+//!    and renders everything, so bad input fails while the business transaction can still
+//!    refuse it. The survey invitation after a video call: a [`SurveyMail`] and
+//!    [`Renderer::render_survey`].
 //! 2. Store the resulting [`OutgoingMail`] (serde: JSON in an outbox row).
 //! 3. Later, [`Transport::send`] it. On error, [`MailError::is_transient`] says whether to retry
 //!    with backoff or to give up and show the failure to an agent.
@@ -36,30 +40,52 @@
 //!
 //! # Layout
 //! - [`appointment`]: the input: [`AppointmentMail`], [`MessageKind`], [`Mode`], [`Relation`].
-//! - [`lang`]: [`Language`] and the words formatted in code: Brussels dates, relation names.
+//! - [`reservation`]: the input for rooms and courts: [`ReservationMail`],
+//!   [`ReservationMessageKind`], [`AccessCode`], [`PaymentSummary`].
+//! - [`survey`]: the input for the survey invitation after a call: [`SurveyMail`].
+//! - [`evaluation`]: a room or court's evaluation invitation the day after use
+//!   ([`EvaluationMail`]) and the "what we did" message about a reported defect ([`DefectClosedMail`]).
+//! - [`lang`]: [`Language`] and the words formatted in code: Brussels dates, periods, euro
+//!   amounts, relation names.
 //! - [`render`]: [`Renderer`]: minijinja templates (embedded from `mail/templates/`) → [`OutgoingMail`].
 //! - [`ics`]: the iCalendar object (METHOD, UID, SEQUENCE; RFC 5545 folding).
-//! - [`message`]: [`OutgoingMail`], the serialisable rendered message.
-//! - [`mime`]: [`OutgoingMail`] → multipart MIME with the `text/calendar` part (lettre).
+//! - [`qr`]: QR codes as PNG (e-mails) and SVG (web pages).
+//! - [`structured`]: the Belgian structured communication (`+++ddd/dddd/ddddd+++`) and IBANs.
+//! - [`message`]: [`OutgoingMail`], the serialisable rendered message, with its [`Attachment`]s.
+//! - [`mime`]: [`OutgoingMail`] → multipart MIME with the `text/calendar` part, inline images
+//!   and attachments (lettre).
 //! - [`transport`]: [`Transport`]: SMTP, `.eml` files, or memory.
 //! - [`error`]: [`MailError`], with its permanent/transient split.
-//! - [`sample`]: a fictional appointment for previews and tests (`examples/preview.rs`).
+//! - [`sample`]: a fictional appointment, reservation and survey invitation for previews and tests
+//!   (`examples/preview.rs`).
 
 pub mod appointment;
 pub mod error;
+pub mod evaluation;
 pub mod ics;
 pub mod lang;
 pub mod message;
 pub mod mime;
+pub mod qr;
 pub mod render;
+pub mod reservation;
 pub mod sample;
+pub mod structured;
+pub mod survey;
 pub mod transport;
 
 pub use appointment::{AppointmentMail, CalendarRef, MessageKind, Mode, Person, Relation, ThirdParty};
 pub use error::MailError;
+pub use evaluation::{DefectClosedMail, EvaluationMail};
 pub use lang::Language;
-pub use message::{Calendar, Method, OutgoingMail};
+pub use message::{Attachment, Calendar, MailKind, Method, OutgoingMail};
+pub use qr::{qr_png, qr_svg};
 pub use render::Renderer;
+pub use reservation::{
+    AccessCode, Contact, CustomerType, PaymentSummary, PriceLine, ReservationMail, ReservationMessageKind, VatSubtotal,
+};
+pub use structured::{parse_structured_communication, structured_communication};
+pub use survey::SurveyMail;
 pub use transport::{
     Credentials, FileTransport, MemoryTransport, SentMail, SmtpConfig, SmtpTransport, TlsMode, Transport,
 };

@@ -1,5 +1,7 @@
-//! Appointment data → [`OutgoingMail`]: subject, plain text and HTML from minijinja templates,
-//! and the `.ics` for kinds that change the recipient's calendar.
+//! Appointment, reservation and survey data → [`OutgoingMail`]: subject, plain text and HTML from
+//! minijinja templates, and the `.ics` for kinds that change the recipient's calendar. The
+//! reservation messages (door code, QR image, invoice) are in `render_reservation.rs`, the
+//! survey invitation after a call in `render_survey.rs`.
 //!
 //! Templates live in `mail/templates/<lang>/<kind>.{subject.txt,txt,html}` and are compiled into
 //! the binary with `include_str!`, so a deployment needs no template files. `.html` templates
@@ -19,6 +21,7 @@ use crate::error::MailError;
 use crate::ics::{calendar, CalendarEvent};
 use crate::lang::Language;
 use crate::message::{Calendar, Method, OutgoingMail};
+use crate::reservation::ReservationMessageKind;
 
 /// `(name, source)` for the three templates of one message in one language.
 macro_rules! message_templates {
@@ -59,13 +62,67 @@ macro_rules! language_templates {
     };
 }
 
+/// `(name, source)` of one partial.
+macro_rules! partial {
+    ($lang:literal, $file:literal) => {
+        (concat!($lang, "/", $file), include_str!(concat!("../templates/", $lang, "/", $file)))
+    };
+}
+
+macro_rules! reservation_templates {
+    ($lang:literal) => {
+        [
+            message_templates!($lang, "reservation_confirmation"),
+            message_templates!($lang, "reservation_access_reminder"),
+            message_templates!($lang, "reservation_cancellation"),
+            message_templates!($lang, "reservation_invoice"),
+        ]
+    };
+}
+
+/// The blocks the reservation messages share, and the invoice (a document of its own).
+macro_rules! reservation_partials {
+    ($lang:literal) => {
+        [
+            partial!($lang, "reservation_calendar.txt"),
+            partial!($lang, "reservation_details.txt"),
+            partial!($lang, "reservation_details.html"),
+            partial!($lang, "reservation_access.txt"),
+            partial!($lang, "reservation_access.html"),
+            partial!($lang, "reservation_info.txt"),
+            partial!($lang, "reservation_info.html"),
+            partial!($lang, "reservation_costs.txt"),
+            partial!($lang, "reservation_costs.html"),
+            partial!($lang, "invoice.html"),
+        ]
+    };
+}
+
 const LAYOUT: (&str, &str) = ("layout.html", include_str!("../templates/layout.html"));
 const MESSAGES: [[[(&str, &str); 3]; 5]; 3] =
     [language_templates!("nl"), language_templates!("en"), language_templates!("fr")];
 const PARTIALS: [[(&str, &str); 5]; 3] = [language_partials!("nl"), language_partials!("en"), language_partials!("fr")];
+const RESERVATION_MESSAGES: [[[(&str, &str); 3]; 4]; 3] =
+    [reservation_templates!("nl"), reservation_templates!("en"), reservation_templates!("fr")];
+const RESERVATION_PARTIALS: [[(&str, &str); 10]; 3] =
+    [reservation_partials!("nl"), reservation_partials!("en"), reservation_partials!("fr")];
+const SURVEY_MESSAGES: [[(&str, &str); 3]; 3] = [
+    message_templates!("nl", "survey_invitation"),
+    message_templates!("en", "survey_invitation"),
+    message_templates!("fr", "survey_invitation"),
+];
+const EVALUATION_MESSAGES: [[(&str, &str); 3]; 6] = [
+    message_templates!("nl", "room_evaluation"),
+    message_templates!("en", "room_evaluation"),
+    message_templates!("fr", "room_evaluation"),
+    message_templates!("nl", "defect_closed"),
+    message_templates!("en", "defect_closed"),
+    message_templates!("fr", "defect_closed"),
+];
 
-/// Renders appointment messages. Build one at start-up and share it: the templates are parsed
-/// once, in [`Renderer::new`], so a syntax error shows at start, not at the first booking.
+/// Renders appointment, reservation and survey messages. Build one at start-up and share it: the
+/// templates are parsed once, in [`Renderer::new`], so a syntax error shows at start, not at the
+/// first booking.
 #[derive(Debug)]
 pub struct Renderer {
     env: Environment<'static>,
@@ -89,7 +146,16 @@ impl Renderer {
             .build()?;
         env.set_syntax(syntax);
         env.set_formatter(format_value);
-        let all = MESSAGES.iter().flatten().flatten().chain(PARTIALS.iter().flatten()).chain([&LAYOUT]);
+        let all = MESSAGES
+            .iter()
+            .flatten()
+            .flatten()
+            .chain(PARTIALS.iter().flatten())
+            .chain(RESERVATION_MESSAGES.iter().flatten().flatten())
+            .chain(RESERVATION_PARTIALS.iter().flatten())
+            .chain(SURVEY_MESSAGES.iter().flatten())
+            .chain(EVALUATION_MESSAGES.iter().flatten())
+            .chain([&LAYOUT]);
         for (name, source) in all {
             env.add_template(name, source)?;
         }
@@ -125,7 +191,7 @@ impl Renderer {
         };
 
         Ok(OutgoingMail {
-            kind,
+            kind: kind.into(),
             language: lang,
             message_id: message_id(&self.from.email),
             from: self.from.clone(),
@@ -134,6 +200,7 @@ impl Renderer {
             text: normalise_text(&text),
             html,
             calendar,
+            attachments: Vec::new(),
         })
     }
 
@@ -196,6 +263,11 @@ pub fn all_templates() -> impl Iterator<Item = (Language, MessageKind)> {
     Language::ALL.into_iter().flat_map(|l| MessageKind::ALL.into_iter().map(move |k| (l, k)))
 }
 
+/// All languages and reservation kinds, for tests and for a start-up self-check.
+pub fn all_reservation_templates() -> impl Iterator<Item = (Language, ReservationMessageKind)> {
+    Language::ALL.into_iter().flat_map(|l| ReservationMessageKind::ALL.into_iter().map(move |k| (l, k)))
+}
+
 /// Like minijinja's own formatter, but HTML escaping leaves `/` alone: minijinja writes it as
 /// `&#x2f;`, which is valid but turns every link in the HTML part into
 /// `https:&#x2f;&#x2f;…`, which spam filters and people reading the source dislike. `/` needs
@@ -250,6 +322,27 @@ fn normalise_text(text: &str) -> String {
     out
 }
 
+#[path = "render_reservation.rs"]
+mod reservation;
+
+#[path = "render_survey.rs"]
+mod survey;
+
+#[path = "render_evaluation.rs"]
+mod evaluation;
+
 #[cfg(test)]
 #[path = "render_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "render_reservation_tests.rs"]
+mod reservation_tests;
+
+#[cfg(test)]
+#[path = "render_survey_tests.rs"]
+mod survey_tests;
+
+#[cfg(test)]
+#[path = "render_evaluation_tests.rs"]
+mod evaluation_tests;

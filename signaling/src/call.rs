@@ -2,12 +2,18 @@
 //! no clock (every input carries `now`); it returns [`Effect`]s that the driver carries out.
 //!
 //! The rule that matters most for privacy: a participant who has not been admitted receives
-//! nothing about the call (no roster, no chat, no media) and may send nothing into it.
+//! nothing about the call (no roster, no chat, no media, no panel) and may send nothing into it.
+//!
+//! The call also holds the shared booking panel ([`Panel`], docs/panel.md): it routes
+//! `panel_*` messages, keeps the controller in the call and tells the web layer what happened
+//! through [`Effect::Panel`].
 
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
+use serde_json::{Map, Value};
 
+use crate::panel::{Panel, PanelEvent};
 use crate::protocol::{
     Candidate, ChatLine, ClientMessage, DeviceCheck, EndReason, ErrorCode, IceServer, ParticipantId, ParticipantView,
     Presence, Role, ServerMessage, MAX_CHAT_CHARS, PROTOCOL_VERSION,
@@ -48,6 +54,8 @@ pub enum Effect {
     Media(MediaCommand),
     /// The call is over: the driver records it and drops the call's state.
     Ended,
+    /// For the web layer: a panel edit, an agent's panel action, or the panel's end.
+    Panel(PanelEvent),
 }
 
 /// Work for the media server. Replies (an SDP answer, or an error) go to `conn`.
@@ -117,6 +125,7 @@ pub struct Call {
     members: BTreeMap<ParticipantId, Member>,
     conns: HashMap<ConnId, ParticipantId>,
     chat: Vec<ChatLine>,
+    panel: Panel,
     next_seq: u64,
     ended: bool,
 }
@@ -129,6 +138,7 @@ impl Call {
             members: BTreeMap::new(),
             conns: HashMap::new(),
             chat: Vec::new(),
+            panel: Panel::new(),
             next_seq: 0,
             ended: false,
         }
@@ -190,6 +200,10 @@ impl Call {
                     fx.push(self.welcome(id, ice_servers));
                     fx.push(Effect::Send(conn, ServerMessage::Admitted));
                     fx.push(Effect::Send(conn, ServerMessage::ChatHistory { lines: self.chat.clone() }));
+                    // Still admitted, so the controller did not change: just the panel as it is.
+                    if self.panel.version() > 0 {
+                        fx.push(Effect::Send(conn, self.panel.message()));
+                    }
                     if !resume {
                         // A new page has a new peer connection: give it a fresh one server-side.
                         fx.push(Effect::Media(MediaCommand::Leave(id)));
@@ -250,6 +264,8 @@ impl Call {
             | ClientMessage::Remove { .. }
             | ClientMessage::GetStats
             | ClientMessage::EndCall
+            | ClientMessage::PanelControl { .. }
+            | ClientMessage::PanelAction(_)
                 if !is_agent =>
             {
                 refuse(&mut fx, ErrorCode::NotAllowed, "only the civil servant hosting the call may do this")
@@ -311,6 +327,22 @@ impl Call {
                 }
             }
             ClientMessage::GetStats => fx.push(Effect::Media(MediaCommand::Stats { conn })),
+            ClientMessage::PanelEdit { base, set } => self.panel_edit(me, conn, base, set, &mut fx),
+            ClientMessage::PanelControl { to } => {
+                let target = self.members.get(&to).filter(|m| m.admitted()).map(|m| m.who.role);
+                match target {
+                    _ if to == me => self.hand_panel(to, me, &mut fx),
+                    Some(Role::Citizen) => self.hand_panel(to, me, &mut fx),
+                    Some(_) => {
+                        refuse(&mut fx, ErrorCode::NotAllowed, "the panel goes to yourself or a citizen in the call")
+                    }
+                    None => refuse(&mut fx, ErrorCode::UnknownParticipant, "nobody with that id is in the call"),
+                }
+            }
+            ClientMessage::PanelAction(action) => {
+                let (version, state) = (self.panel.version(), self.panel.state().clone());
+                fx.push(Effect::Panel(PanelEvent::Action { by: me, action, version, state }));
+            }
             ClientMessage::EndCall => {
                 for m in self.members.values_mut() {
                     if let Some(c) = m.conn.take() {
@@ -322,6 +354,9 @@ impl Call {
                 self.conns.clear();
                 self.chat.clear();
                 self.ended = true;
+                if let Some(closed) = self.panel.close() {
+                    fx.push(Effect::Panel(closed));
+                }
                 fx.push(Effect::Media(MediaCommand::EndCall));
                 fx.push(Effect::Ended);
             }
@@ -386,8 +421,33 @@ impl Call {
         }
         if !fx.is_empty() {
             self.roster(&mut fx);
+            self.settle_panel(&mut fx);
         }
         fx
+    }
+
+    /// Server-written panel keys (the web layer's hold, quote, payment, …; any key, `null`
+    /// removes), by nobody. Everyone admitted hears of a change; the web layer, which wrote it,
+    /// gets no [`PanelEvent`] back.
+    pub fn server_panel(&mut self, set: Map<String, Value>) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if !self.ended && self.panel.server_write(set) {
+            self.to_admitted(&mut fx, self.panel.message());
+        }
+        fx
+    }
+
+    /// The panel as the call holds it (for the driver and tests).
+    pub fn panel(&self) -> &Panel {
+        &self.panel
+    }
+
+    /// The driver is dropping this vacant call: empties the panel and returns its last state (if
+    /// any) so the web layer can release a hold nobody can finish any more. Everyone having left,
+    /// a later join starts a fresh call with an empty panel, so whatever this panel held would
+    /// otherwise stay held until it lapsed.
+    pub fn close_panel(&mut self) -> Option<PanelEvent> {
+        self.panel.close()
     }
 
     /// The participant's connection, if any: for replies to media commands and media events.
@@ -411,9 +471,17 @@ impl Call {
     fn admit_effects(&mut self, id: ParticipantId, fx: &mut Vec<Effect>) {
         let m = self.members.get_mut(&id).expect("present");
         m.state = State::InCall;
-        if let Some(c) = m.conn {
+        let conn = m.conn;
+        if let Some(c) = conn {
             fx.push(Effect::Send(c, ServerMessage::Admitted));
             fx.push(Effect::Send(c, ServerMessage::ChatHistory { lines: self.chat.clone() }));
+        }
+        // An arriving agent may take the panel back; that change goes to everyone, the newcomer
+        // included, so they need no copy of their own.
+        if !self.settle_panel(fx) && self.panel.version() > 0 {
+            if let Some(c) = conn {
+                fx.push(Effect::Send(c, self.panel.message()));
+            }
         }
         fx.push(Effect::Media(MediaCommand::Join(id)));
         self.roster(fx);
@@ -432,10 +500,61 @@ impl Call {
         if was_admitted {
             fx.push(Effect::Media(MediaCommand::Leave(id)));
             self.roster(fx);
+            self.settle_panel(fx);
         } else {
             self.positions(fx);
             self.lobby_to_agents(fx);
         }
+    }
+
+    fn panel_edit(
+        &mut self,
+        me: ParticipantId,
+        conn: ConnId,
+        base: u64,
+        set: Map<String, Value>,
+        fx: &mut Vec<Effect>,
+    ) {
+        let role = self.members[&me].who.role;
+        let outcome = match self.panel.edit(me, role, base, set) {
+            Ok(outcome) => outcome,
+            Err(refusal) => return fx.push(Effect::Send(conn, refusal.to_message("panel_edit"))),
+        };
+        if !outcome.lost.is_empty() {
+            let msg = "someone else changed these since your version; the current panel follows";
+            let lost = outcome.lost.join(",");
+            fx.push(Effect::Send(
+                conn,
+                ServerMessage::error_in(ErrorCode::PanelConflict, msg, Some("panel_edit"), lost),
+            ));
+        }
+        if outcome.applied.is_empty() {
+            if !outcome.lost.is_empty() {
+                fx.push(Effect::Send(conn, self.panel.message()));
+            }
+            return;
+        }
+        self.to_admitted(fx, self.panel.message());
+        let (version, state) = (self.panel.version(), self.panel.state().clone());
+        fx.push(Effect::Panel(PanelEvent::Edited { by: me, role, keys: outcome.applied, version, state }));
+    }
+
+    fn hand_panel(&mut self, to: ParticipantId, by: ParticipantId, fx: &mut Vec<Effect>) {
+        if self.panel.hand_to(to, by) {
+            self.to_admitted(fx, self.panel.message());
+        }
+    }
+
+    /// Keeps the panel's controller in the call (see [`Panel::settle`]); whether everyone was
+    /// sent the change.
+    fn settle_panel(&mut self, fx: &mut Vec<Effect>) -> bool {
+        let members = &self.members;
+        let agent = members.values().find(|m| m.who.role == Role::Agent && m.admitted()).map(|m| m.who.id);
+        let changed = self.panel.settle(|p| members.get(&p).is_some_and(Member::admitted), agent);
+        if changed {
+            self.to_admitted(fx, self.panel.message());
+        }
+        changed
     }
 
     fn to_admitted(&self, fx: &mut Vec<Effect>, msg: ServerMessage) {

@@ -1,7 +1,9 @@
 //! The thin tokio driver: one task per call owns its [`Call`] state machine, feeds it socket
 //! messages, media events and timer ticks, and carries out its effects (queueing frames for the
 //! sockets, calling the media server). Sockets themselves live in the web layer, which talks to
-//! the hub through [`Hub::connect`], [`Hub::receive`] and [`Hub::disconnect`].
+//! the hub through [`Hub::connect`], [`Hub::receive`] and [`Hub::disconnect`]; the web layer's
+//! booking logic hears of the shared panel through [`Hub::subscribe_panel`] and writes to it with
+//! [`Hub::panel_update`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,9 +12,11 @@ use std::time::Duration;
 
 use balie_media::{IceCandidate, MediaEvent, PeerKey, Sfu};
 use jiff::Timestamp;
+use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
 use crate::call::{Admission, Call, ConnId, Effect, MediaCommand, Settings};
+use crate::panel::PanelEvent;
 use crate::protocol::{Candidate, ClientMessage, ErrorCode, IceServer, ServerMessage};
 
 /// Frames waiting for one slow socket; a client this far behind is disconnected rather than
@@ -33,6 +37,7 @@ enum Input {
     Disconnect { conn: ConnId },
     Revoke { participant: i64 },
     Media(MediaEvent),
+    Panel { set: Map<String, Value> },
 }
 
 #[derive(Clone)]
@@ -46,6 +51,9 @@ struct Inner {
     calls: Mutex<Calls>,
     next_conn: AtomicU64,
     ended_tx: mpsc::UnboundedSender<i64>,
+    /// Where panel events go ([`Hub::subscribe_panel`]); none: dropped. When both locks are
+    /// held, this one is taken after `calls`, never the other way round.
+    panel_tx: Mutex<Option<mpsc::UnboundedSender<(i64, PanelEvent)>>>,
 }
 
 #[derive(Default)]
@@ -70,6 +78,7 @@ impl Hub {
             calls: Mutex::new(Calls::default()),
             next_conn: AtomicU64::new(1),
             ended_tx,
+            panel_tx: Mutex::new(None),
         });
         let weak = Arc::downgrade(&inner);
         tokio::spawn(async move {
@@ -137,6 +146,22 @@ impl Hub {
         self.send(call, Input::Revoke { participant });
     }
 
+    /// Panel events of every call, with the call's id: edits, agents' actions, and the panel's
+    /// end (release its hold). One subscriber: a later call replaces the earlier receiver, which
+    /// then ends. Events while nobody subscribes are dropped.
+    pub fn subscribe_panel(&self) -> mpsc::UnboundedReceiver<(i64, PanelEvent)> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        *self.inner.panel_tx.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+        rx
+    }
+
+    /// Writes server keys into a live call's panel (`null` removes a key); everyone admitted
+    /// gets the new `panel`. Nothing happens if the call has no live task (ended, or everyone
+    /// left, in which case its panel was closed).
+    pub fn panel_update(&self, call: i64, set: Map<String, Value>) {
+        self.send(call, Input::Panel { set });
+    }
+
     /// Ids of the calls with a live task.
     pub fn live_call_ids(&self) -> Vec<i64> {
         self.inner.lock().live.keys().copied().collect()
@@ -156,12 +181,19 @@ impl Inner {
     fn lock(&self) -> std::sync::MutexGuard<'_, Calls> {
         self.calls.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn panel_event(&self, call: i64, event: PanelEvent) {
+        let subscriber = self.panel_tx.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = subscriber.as_ref() {
+            let _ = tx.send((call, event));
+        }
+    }
 }
 
 /// The task of one call. It holds the hub weakly so that dropping the hub ends it.
 async fn run_call(id: i64, hub: Weak<Inner>, sfu: Sfu, settings: Settings, mut inbox: mpsc::UnboundedReceiver<Input>) {
     let mut call = Call::new(id, settings);
-    let mut driver = Driver { id, sfu, outs: HashMap::new(), held_offers: HashMap::new() };
+    let mut driver = Driver { id, sfu, hub: hub.clone(), outs: HashMap::new(), held_offers: HashMap::new() };
     loop {
         let wait = call.next_deadline().map(|d| {
             let left = d.duration_since(Timestamp::now());
@@ -184,6 +216,7 @@ async fn run_call(id: i64, hub: Weak<Inner>, sfu: Sfu, settings: Settings, mut i
                     driver.media_event(&call, event);
                     Vec::new()
                 }
+                Some(Input::Panel { set }) => call.server_panel(set),
             },
             () = tokio::time::sleep(wait.unwrap_or(Duration::ZERO)), if wait.is_some() => call.tick(Timestamp::now()),
         };
@@ -199,6 +232,11 @@ async fn run_call(id: i64, hub: Weak<Inner>, sfu: Sfu, settings: Settings, mut i
             let mut calls = hub.lock();
             if inbox.is_empty() {
                 calls.live.remove(&id);
+                // The call's state goes, its panel with it: a hold it had is of no use to anyone.
+                // Sent under the lock, so it precedes any event of a fresh task for this call.
+                if let Some(closed) = call.close_panel() {
+                    hub.panel_event(id, closed);
+                }
                 break;
             }
             continue;
@@ -230,6 +268,7 @@ async fn run_call(id: i64, hub: Weak<Inner>, sfu: Sfu, settings: Settings, mut i
 struct Driver {
     id: i64,
     sfu: Sfu,
+    hub: Weak<Inner>,
     outs: HashMap<ConnId, mpsc::Sender<Outbound>>,
     /// The media server's latest offer to a participant whose socket is down: it still waits
     /// for the answer, so it goes out when they are back.
@@ -266,6 +305,11 @@ impl Driver {
             }
             Effect::Ended => {}
             Effect::Media(cmd) => self.media(cmd).await,
+            Effect::Panel(event) => {
+                if let Some(hub) = self.hub.upgrade() {
+                    hub.panel_event(self.id, event);
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! docs/signaling.md describes every message with examples; this file is the source of truth.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The protocol version a client names in `join`. A breaking change gets a new number; the server
 /// refuses versions it does not speak with `unsupported_version`.
@@ -111,6 +112,38 @@ pub enum ClientMessage {
     EndCall,
     /// Keep-alive; answered with `pong`.
     Ping,
+    /// Change keys of the shared booking panel (docs/panel.md). `base`: the panel version the
+    /// page's state was at; `set`: key → new value, `null` removes the key.
+    PanelEdit {
+        base: u64,
+        set: Map<String, Value>,
+    },
+    /// Agent only: who may edit the panel besides the agent (the agent, or an admitted citizen).
+    PanelControl {
+        to: ParticipantId,
+    },
+    /// Agent only: a panel action the web layer carries out (payment, reset).
+    PanelAction(PanelAction),
+}
+
+/// What the agent asks of the panel; signalling passes it on to the web layer, which answers by
+/// writing server keys (`payment`, `hold`, …) into the panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PanelAction {
+    /// Start the payment of the held slot (needs a hold and a confirmed identity).
+    Pay { method: PayMethod },
+    /// Release the hold and empty the panel, keeping it open.
+    Reset,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PayMethod {
+    /// The payment provider's checkout page (a QR code for a phone).
+    Online,
+    /// An invoice with a structured communication; the reservation is confirmed at once.
+    Invoice,
 }
 
 impl ClientMessage {
@@ -132,6 +165,9 @@ impl ClientMessage {
             ClientMessage::Leave => "leave",
             ClientMessage::EndCall => "end_call",
             ClientMessage::Ping => "ping",
+            ClientMessage::PanelEdit { .. } => "panel_edit",
+            ClientMessage::PanelControl { .. } => "panel_control",
+            ClientMessage::PanelAction(_) => "panel_action",
         }
     }
 }
@@ -278,8 +314,20 @@ pub enum ServerMessage {
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         re: Option<String>,
+        /// What in the request was wrong, for the page to point at: the panel key(s) of a refused
+        /// or lost `panel_edit`, comma-separated.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        context: Option<String>,
     },
     Pong,
+    /// The shared booking panel, whole, to every admitted participant on every change and on
+    /// admission (docs/panel.md). `by`: who made the change, `null` for the server.
+    Panel {
+        version: u64,
+        controller: Option<ParticipantId>,
+        by: Option<ParticipantId>,
+        state: Map<String, Value>,
+    },
 }
 
 /// Machine-readable error codes. Clients switch on these; `message` is for people and logs.
@@ -309,6 +357,9 @@ pub enum ErrorCode {
     UnknownParticipant,
     /// The media server refused the SDP or candidate.
     Media,
+    /// Some keys of a `panel_edit` lost to a change made since its `base` (`context` names them);
+    /// the current `panel` follows.
+    PanelConflict,
     Internal,
 }
 
@@ -330,6 +381,7 @@ impl ErrorCode {
             ErrorCode::NotAdmitted => "not_admitted",
             ErrorCode::UnknownParticipant => "unknown_participant",
             ErrorCode::Media => "media",
+            ErrorCode::PanelConflict => "panel_conflict",
             ErrorCode::Internal => "internal",
         }
     }
@@ -337,7 +389,22 @@ impl ErrorCode {
 
 impl ServerMessage {
     pub fn error(code: ErrorCode, message: impl Into<String>, re: Option<&str>) -> ServerMessage {
-        ServerMessage::Error { code, message: message.into(), re: re.map(str::to_string) }
+        ServerMessage::Error { code, message: message.into(), re: re.map(str::to_string), context: None }
+    }
+
+    /// An error that also names what in the request was wrong (e.g. a panel key).
+    pub fn error_in(
+        code: ErrorCode,
+        message: impl Into<String>,
+        re: Option<&str>,
+        context: impl Into<String>,
+    ) -> ServerMessage {
+        ServerMessage::Error {
+            code,
+            message: message.into(),
+            re: re.map(str::to_string),
+            context: Some(context.into()),
+        }
     }
 }
 
@@ -390,8 +457,66 @@ mod tests {
 
     #[test]
     fn error_codes_match_their_wire_names() {
-        for code in [ErrorCode::Malformed, ErrorCode::TokenNotYetValid, ErrorCode::CallFull, ErrorCode::Internal] {
+        for code in [
+            ErrorCode::Malformed,
+            ErrorCode::TokenNotYetValid,
+            ErrorCode::CallFull,
+            ErrorCode::PanelConflict,
+            ErrorCode::Internal,
+        ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
         }
+    }
+
+    #[test]
+    fn panel_messages_on_the_wire() {
+        let m = parse(r#"{"type":"panel_edit","base":7,"set":{"resource_id":12,"slot":null}}"#).unwrap();
+        let ClientMessage::PanelEdit { base, set } = m else { panic!("not a panel_edit") };
+        assert_eq!(base, 7);
+        assert_eq!(set.get("slot"), Some(&Value::Null), "null is kept: it removes the key");
+        assert_eq!(parse(r#"{"type":"panel_control","to":31}"#).unwrap(), ClientMessage::PanelControl { to: 31 });
+        assert_eq!(
+            parse(r#"{"type":"panel_action","action":"pay","method":"invoice"}"#).unwrap(),
+            ClientMessage::PanelAction(PanelAction::Pay { method: PayMethod::Invoice })
+        );
+        assert_eq!(
+            parse(r#"{"type":"panel_action","action":"reset"}"#).unwrap(),
+            ClientMessage::PanelAction(PanelAction::Reset)
+        );
+        for bad in [
+            r#"{"type":"panel_edit","base":-1,"set":{}}"#,
+            r#"{"type":"panel_edit","set":{}}"#,
+            r#"{"type":"panel_edit","base":1,"set":[]}"#,
+            r#"{"type":"panel_edit","base":1,"set":{},"extra":1}"#,
+            r#"{"type":"panel_control","to":"31"}"#,
+            r#"{"type":"panel_action","action":"pay"}"#,
+            r#"{"type":"panel_action","action":"pay","method":"cash"}"#,
+            r#"{"type":"panel_action","action":"pay","method":"online","amount":1}"#,
+            r#"{"type":"panel_action","action":"refund"}"#,
+        ] {
+            assert!(parse(bad).is_err(), "{bad} parsed");
+        }
+        let out = serde_json::to_value(ServerMessage::Panel {
+            version: 3,
+            controller: Some(31),
+            by: None,
+            state: Map::from_iter([("open".to_string(), Value::Bool(true))]),
+        })
+        .unwrap();
+        assert_eq!(
+            out,
+            serde_json::json!({"type": "panel", "version": 3, "controller": 31, "by": null, "state": {"open": true}})
+        );
+        let err = serde_json::to_value(ServerMessage::error_in(
+            ErrorCode::PanelConflict,
+            "lost",
+            Some("panel_edit"),
+            "step,date",
+        ))
+        .unwrap();
+        assert_eq!(err["code"], "panel_conflict");
+        assert_eq!(err["context"], "step,date");
+        let plain = serde_json::to_value(ServerMessage::error(ErrorCode::Malformed, "x", None)).unwrap();
+        assert!(plain.get("context").is_none(), "no context, no field");
     }
 }

@@ -50,11 +50,12 @@ fn error_code(msgs: &[ServerMessage]) -> Option<ErrorCode> {
     })
 }
 
-/// Anything that reveals the call: roster, chat, lobby list, media.
+/// Anything that reveals the call: roster, chat, lobby list, media, the booking panel.
 fn reveals_the_call(m: &ServerMessage) -> bool {
     matches!(
         m,
         ServerMessage::Roster { .. }
+            | ServerMessage::Panel { .. }
             | ServerMessage::Chat { .. }
             | ServerMessage::ChatHistory { .. }
             | ServerMessage::Lobby { .. }

@@ -107,6 +107,8 @@ fn customer() -> Customer {
         email: "els.janssens@example.org".into(),
         phone: None,
         organisation: None,
+        address: None,
+        identity_check: None,
     }
 }
 

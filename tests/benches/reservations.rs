@@ -172,6 +172,8 @@ fn request(s: &Slot) -> ReservationRequest {
             email: "els.janssens@example.org".into(),
             phone: None,
             organisation: None,
+            address: None,
+            identity_check: None,
         },
         attendees: 4,
         services: vec![],

@@ -1,7 +1,9 @@
 // Every public page, in Dutch and English: it loads without script errors, shows its texts in
 // that language (no message key left untranslated on screen), and axe-core finds no WCAG 2.1 A/AA
 // violation — also in the states a script builds (`prepare`): the booking form with moments shown
-// and with validation errors, the rooms page with results and with a calendar open.
+// and with validation errors, the rooms page with results and with a calendar open, the payment
+// simulator's page for an unknown payment, the door kiosk's set-up form, the survey page for an
+// unknown link, and the satisfaction dashboard and the defect reports signed out.
 // Screenshots: target/screenshots/page-<name>-<lang>.png.
 //
 //   node tests/e2e/pages.mjs <<< '{"base": "http://127.0.0.1:PORT"}'
@@ -42,6 +44,29 @@ async function showCalendar(page) {
   await page.waitForSelector("#calendar-table table td[data-status]");
 }
 
+async function showUnknownPayment(page) {
+  await page.waitForSelector("[data-testid=pay-result][data-state=unknown]");
+  check(await page.isHidden("[data-testid=pay-approve]"), "betalen: the buttons show for an unknown payment");
+}
+
+// The survey from an e-mail link that does not exist: the page says so in words (no form).
+async function showUnknownSurvey(page) {
+  await page.waitForSelector("[data-testid=survey-unknown]:not([hidden])");
+  check(!(await page.$("[data-testid=survey-submit]")), "enquete: the form shows for an unknown link");
+}
+
+// The managers' dashboard before signing in: the console's sign-in form, no figures.
+async function showDashboardSignin(page) {
+  await page.waitForSelector("#signin:not([hidden]) #signin-email");
+  check(await page.isHidden("#dashboard"), "dashboard: the figures show while signed out");
+}
+
+// The resource admins' defect reports before signing in: the same sign-in, no reports.
+async function showDefectsSignin(page) {
+  await page.waitForSelector("#signin:not([hidden]) #signin-email");
+  check(await page.isHidden("#defects"), "defecten: the reports show while signed out");
+}
+
 const PAGES = [
   { name: "index", path: "/" },
   { name: "afspraak-maken", path: "/afspraak-maken", prepare: (page) => page.waitForSelector("#topics input") },
@@ -50,6 +75,17 @@ const PAGES = [
   { name: "afspraak-maken-errors", path: "/afspraak-maken", prepare: showErrors, expected: /status of 422/ },
   { name: "zalen", path: "/zalen", prepare: showResults },
   { name: "zalen-calendar", path: "/zalen", prepare: showCalendar },
+  // The simulated payment provider's checkout for a payment that does not exist: the server's 404
+  // is the point of this state.
+  { name: "betalen-unknown", path: "/betalen#tr_onbekend", prepare: showUnknownPayment, expected: /status of 404/ },
+  // The door kiosk on a fresh tablet: the set-up form asking for the door's API key.
+  { name: "deur-setup", path: "/deur", prepare: (page) => page.waitForSelector("#setup:not([hidden]) [data-testid=deur-setup-key]") },
+  // The survey page for a survey token that does not exist: the server's 404 is the point.
+  { name: "enquete-unknown", path: "/enquete#onbekend", prepare: showUnknownSurvey, expected: /status of 404/ },
+  // The satisfaction dashboard signed out: GET /api/v1/sessie answers 401, then the sign-in shows.
+  { name: "dashboard-signedout", path: "/dashboard", prepare: showDashboardSignin, expected: /status of 401/ },
+  // The defect reports signed out: GET /api/v1/sessie answers 401, then the sign-in shows.
+  { name: "defecten-signedout", path: "/defecten", prepare: showDefectsSignin, expected: /status of 401/ },
 ];
 
 runMain(async () => {

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 pub mod browser;
+pub mod fake_mollie;
 pub mod netns;
 pub mod race;
 
@@ -207,6 +208,42 @@ impl TestApp {
             }
         }
         out
+    }
+
+    /// The e-mails the file transport wrote to `rcpt` so far, as raw text with quoted-printable
+    /// soft line breaks undone, oldest first.
+    pub fn mails_to(&self, rcpt: &str) -> Vec<String> {
+        let mut found: Vec<(std::time::SystemTime, String)> = Vec::new();
+        for entry in std::fs::read_dir(self.mail_dir()).into_iter().flatten().flatten() {
+            if entry.path().extension().is_none_or(|e| e != "eml") {
+                continue;
+            }
+            let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            let text = raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+            if text.lines().any(|l| l.starts_with("To:") && l.contains(rcpt)) {
+                let at = entry.metadata().and_then(|m| m.modified()).unwrap_or(std::time::UNIX_EPOCH);
+                found.push((at, text));
+            }
+        }
+        found.sort_by_key(|(at, _)| *at);
+        found.into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// Waits (up to 15 s) for a door code mailed to `rcpt` and returns it: the PIN stands on a
+    /// line of its own in the plain-text part of the confirmation.
+    pub async fn wait_pin_mailed_to(&self, rcpt: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            for mail in self.mails_to(rcpt) {
+                if let Some(pin) =
+                    mail.lines().map(str::trim).find(|l| l.len() == 6 && l.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    return pin.to_string();
+                }
+            }
+            assert!(std::time::Instant::now() < deadline, "no door code mailed to {rcpt}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits (up to 15 s, for the outbox) until `rcpt` has received at least `n` distinct

@@ -404,3 +404,62 @@ both!(the_welcome_page_learns_who_and_when_from_the_link_and_nothing_more, async
     let r = app.post("/api/v1/gesprek-link", &json!({ "token": call.citizen, "extra": 1 })).await;
     assert_eq!(r.status, 400, "{}", r.body);
 });
+
+/// The panel's business side over a real socket (the browser test does the whole flow): a slot
+/// chosen in the panel is held and priced, choosing another releases the first hold, a hold that
+/// lapses unpaid is announced (`hold_expired`), and ending the call releases the hold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_panel_holds_replaces_announces_and_releases_slots() {
+    for backend in [balie_tests::Backend::Sqlite, balie_tests::Backend::Postgres] {
+        let app = TestApp::spawn_with(backend, |c| c.hold_ttl_seconds = 3).await;
+        let call = create_call(&app, -1).await;
+        let (mut agent, welcome) = join(&app, &call.agent).await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        send(&mut agent, json!({"type": "panel_edit", "base": 0, "set": {"open": true}})).await;
+        // The server fills in the citizen's details from the call.
+        let (prefilled, _) = until_where(&mut agent, "panel", |m| m["state"]["identity"].is_object()).await;
+        assert_eq!(prefilled["state"]["identity"]["email"], "jan@example.org");
+        assert!(prefilled["by"].is_null(), "written by the server");
+        let court = app.resource_id("tennis-1").await;
+        let day = balie_tests::weekday_ahead(10);
+        let slot = |from: &str, to: &str| json!({"start": balie_tests::local(&day, from), "end": balie_tests::local(&day, to)});
+        let base = prefilled["version"].as_u64().unwrap();
+        send(
+            &mut agent,
+            json!({"type": "panel_edit", "base": base, "set": {"resource_id": court, "slot": slot("10:00", "11:00")}}),
+        )
+        .await;
+        let (held, _) = until_where(&mut agent, "panel", |m| m["state"]["hold"].is_object()).await;
+        let first = held["state"]["hold"]["reservation_id"].as_i64().unwrap();
+        assert!(held["state"]["quote"]["total_cents"].as_i64().unwrap() > 0);
+        // Another slot: a new hold, and the first is released at once.
+        let base = held["version"].as_u64().unwrap();
+        send(&mut agent, json!({"type": "panel_edit", "base": base, "set": {"slot": slot("14:00", "15:00")}})).await;
+        let (moved, _) = until_where(&mut agent, "panel", |m| {
+            m["state"]["hold"]["reservation_id"].as_i64().is_some_and(|id| id != first)
+        })
+        .await;
+        let second = moved["state"]["hold"]["reservation_id"].as_i64().unwrap();
+        let status = |id| {
+            let store = app.store().clone();
+            async move { store.reservation(id).await.unwrap().effective_status(jiff::Timestamp::now()) }
+        };
+        assert_eq!(status(first).await, balie_booking::reservation::Status::Cancelled);
+        assert_eq!(status(second).await, balie_booking::reservation::Status::Hold);
+        // Nobody pays: the hold lapses after 3 s and the panel says so.
+        let (lapsed, _) = until_where(&mut agent, "panel", |m| m["state"]["notice"]["code"] == "hold_expired").await;
+        assert!(lapsed["state"]["hold"].is_null() && lapsed["state"]["quote"].is_null(), "{lapsed}");
+        // Choose again, then end the call: the hold is released.
+        let base = lapsed["version"].as_u64().unwrap();
+        send(&mut agent, json!({"type": "panel_edit", "base": base, "set": {"slot": slot("16:00", "17:00")}})).await;
+        let (again, _) = until_where(&mut agent, "panel", |m| m["state"]["hold"].is_object()).await;
+        let third = again["state"]["hold"]["reservation_id"].as_i64().unwrap();
+        send(&mut agent, json!({"type": "end_call"})).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while status(third).await != balie_booking::reservation::Status::Cancelled {
+            assert!(std::time::Instant::now() < deadline, "ending the call releases the panel's hold");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        app.stop().await;
+    }
+}

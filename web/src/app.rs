@@ -30,7 +30,8 @@ use crate::http::{self, Limiter};
 use crate::media::{media_config, IceConfig};
 use crate::openapi::ApiDoc;
 use crate::routes::{
-    admin, agents, appointments, calls, catalogue, health, mail, reservations, series, session, signaling,
+    admin, agents, appointments, calls, catalogue, dashboard, doors, health, mail, payments, reservations, series,
+    session, signaling, surveys,
 };
 use crate::state::AppState;
 
@@ -131,17 +132,22 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         max_participants: config.max_participants,
         reconnect_grace: SignedDuration::from_secs(config.reconnect_grace_seconds),
     };
+    // The PIN digests' key is its own, generated once and kept in the database: unlike the
+    // session secret it must never change, or every issued door PIN would stop working.
+    let pin_key = {
+        let mut key = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut key);
+        store.setting_or_insert("access_pin_key", &auth::hex(&key)).await?.into_bytes()
+    };
+    let payments = crate::payments::service::from_config(config, pin_key)?;
+    anyhow::ensure!(
+        (1..=7 * 24 * 60).contains(&config.survey_mail_after_minutes),
+        "BALIE_SURVEY_MAIL_AFTER_MINUTES: between 1 and 10080 (a week)"
+    );
+    let surveys =
+        Arc::new(crate::surveys::Surveys::new(&secret, SignedDuration::from_mins(config.survey_mail_after_minutes)));
     let (hub, mut ended) = Hub::start(sfu.clone(), media_events, settings);
-    let recorder = store.clone();
-    tokio::spawn(async move {
-        while let Some(call) = ended.recv().await {
-            match recorder.end_call(call, crate::routes::now()).await {
-                Ok(()) => tracing::info!(call, "call ended; its links no longer open it"),
-                Err(e) => tracing::error!(call, error = %e, "recording the end of a call"),
-            }
-        }
-    });
-    Ok(AppState {
+    let state = AppState {
         store,
         sessions: Arc::new(sessions),
         hold_ttl: SignedDuration::from_secs(config.hold_ttl_seconds),
@@ -158,7 +164,22 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         metrics_token: (!config.metrics_token.is_empty()).then(|| config.metrics_token.expose().into()),
         mailer: Arc::new(mailer),
         reminders: config.reminders_minutes.clone().into(),
-    })
+        payments,
+        surveys,
+    };
+    let after = state.clone();
+    tokio::spawn(async move {
+        while let Some(call) = ended.recv().await {
+            match after.store.end_call(call, crate::routes::now()).await {
+                Ok(()) => tracing::info!(call, "call ended; its links no longer open it"),
+                Err(e) => tracing::error!(call, error = %e, "recording the end of a call"),
+            }
+            if let Err(e) = crate::surveys::call_ended(&after, call).await {
+                tracing::error!(call, error = %format!("{e:#}"), "inviting to the survey after a call");
+            }
+        }
+    });
+    Ok(state)
 }
 
 async fn not_found() -> Response {
@@ -232,6 +253,28 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(appointments::add_third_party_by_link))
         .routes(routes!(appointments::remove_third_party_by_link))
         .routes(routes!(calls::revoke))
+        .routes(routes!(surveys::claim))
+        .routes(routes!(surveys::open))
+        .routes(routes!(surveys::answer))
+        .routes(routes!(crate::routes::evaluations::open))
+        .routes(routes!(crate::routes::evaluations::answer))
+        .merge(crate::routes::evaluations::uploads())
+        .routes(routes!(crate::routes::evaluations::defects))
+        .routes(routes!(crate::routes::evaluations::photo))
+        .routes(routes!(crate::routes::evaluations::close))
+        .routes(routes!(crate::routes::evaluations::rooms))
+        .routes(routes!(dashboard::satisfaction))
+        .routes(routes!(dashboard::comments))
+        .routes(routes!(dashboard::csv))
+        .routes(routes!(payments::webhook))
+        .routes(routes!(payments::start, payments::of_reservation))
+        .routes(routes!(payments::qr))
+        .routes(routes!(payments::simulator_get, payments::simulator_answer))
+        .routes(routes!(doors::whoami))
+        .routes(routes!(doors::attempt))
+        .routes(routes!(doors::list, doors::create))
+        .routes(routes!(doors::issue_key))
+        .routes(routes!(doors::log))
         .routes(routes!(calls::link_info))
         .routes(routes!(session::me, session::logout))
         .layer(GovernorLayer { config: api_limiter.clone() })
@@ -296,6 +339,12 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     let (stop, stopped) = watch::channel(false);
     let mut jobs = crate::jobs::spawn(state.store.clone(), limiters, stopped.clone());
     jobs.push(crate::mailer::spawn(Arc::clone(&state.mailer), state.store.clone(), stopped.clone()));
+    jobs.push(crate::jobs::spawn_payments(state.clone(), stopped.clone()));
+    jobs.push(crate::jobs::spawn_quality(state.clone(), stopped.clone()));
+    jobs.push(crate::jobs::spawn_retention(state.store.clone(), config.retention_days, stopped.clone()));
+    jobs.push(crate::jobs::spawn_evaluations(state.clone(), stopped.clone()));
+    // Lives as long as the hub: it ends when the last call's task is gone.
+    crate::panel::spawn(state.clone());
     let mut on_stop = stopped;
     let server = tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -30,6 +30,18 @@ pub const PAGES: &[(&str, &str)] = &[
     ("/zalen", "zalen.html"),
     // The staff console: sign-in, agenda, appointments.
     ("/balie", "balie.html"),
+    // The simulated payment provider's checkout (`/betalen#PAYMENT_ID`), docs/panel.md.
+    ("/betalen", "betalen.html"),
+    // The door kiosk on a tablet: PIN keypad and QR scanner, with the door's API key.
+    ("/deur", "deur.html"),
+    // The satisfaction survey from the e-mail invitation (`/enquete#TOKEN`), docs/survey.md.
+    ("/enquete", "enquete.html"),
+    // The managers' satisfaction dashboard: figures, charts, comments, CSV (docs/survey.md).
+    ("/dashboard", "dashboard.html"),
+    // The evaluation of a used room or court, from the e-mail the day after (`/evaluatie#TOKEN`).
+    ("/evaluatie", "evaluatie.html"),
+    // Defect reports for resource admins: photos, and closing them with what was done.
+    ("/defecten", "defecten.html"),
 ];
 
 pub fn routes() -> Router<AppState> {

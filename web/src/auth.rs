@@ -248,6 +248,12 @@ impl Roles for Admins {
     const ROLES: &'static [Role] = &[Role::ResourceAdmin];
 }
 
+/// Managers: read the survey dashboard.
+pub struct Managers;
+impl Roles for Managers {
+    const ROLES: &'static [Role] = &[Role::Manager];
+}
+
 /// A signed-in staff member with one of `R`'s roles. As an extractor it answers 401 or 403
 /// before the request body is read, so a refused caller learns nothing about validation.
 pub struct Authorized<R: Roles>(pub Staff, std::marker::PhantomData<R>);

@@ -224,8 +224,75 @@ pub struct Config {
     #[arg(long, env = "BALIE_SMTP_PASSWORD", default_value = "", hide_default_value = true)]
     pub smtp_password: Secret,
 
+    /// Who takes online payments: `simulated` (the embedded default: a test checkout page with
+    /// paid / failed / cancelled buttons, no money moves) or `mollie` (BALIE_MOLLIE_*).
+    #[arg(long, env = "BALIE_PAYMENT_PROVIDER", value_enum, default_value = "simulated")]
+    pub payment_provider: PaymentProviderKind,
+
+    /// Allow the simulated provider on an https address (a public test server). Without it,
+    /// balie refuses to start there with the simulated bank.
+    #[arg(long, env = "BALIE_ALLOW_SIMULATED_PAYMENTS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_simulated_payments: bool,
+
+    /// Mollie API key (`live_…` or `test_…`).
+    #[arg(long, env = "BALIE_MOLLIE_API_KEY", default_value = "", hide_default_value = true)]
+    pub mollie_api_key: Secret,
+
+    /// Mollie API base URL; another value points the adapter at a compatible provider or a test
+    /// server.
+    #[arg(long, env = "BALIE_MOLLIE_API_URL", default_value = "https://api.mollie.com/v2")]
+    pub mollie_api_url: String,
+
+    /// An online payment not finished within this many minutes expires (simulated provider; a
+    /// real provider sets its own expiry, which balie follows).
+    #[arg(long, env = "BALIE_PAYMENT_EXPIRY_MINUTES", default_value_t = 15)]
+    pub payment_expiry_minutes: i64,
+
+    /// An invoice is due this many days after it is issued (at the latest the day before the
+    /// reservation).
+    #[arg(long, env = "BALIE_INVOICE_DUE_DAYS", default_value_t = 30)]
+    pub invoice_due_days: i64,
+
+    /// The municipality's bank account, printed on invoices.
+    #[arg(long, env = "BALIE_IBAN", default_value = "BE68 5390 0754 7034")]
+    pub iban: String,
+
+    /// Refund policy: cancelled at least this many days ahead, everything is refunded …
+    #[arg(long, env = "BALIE_REFUND_FULL_DAYS", default_value_t = 14)]
+    pub refund_full_days: i64,
+
+    /// … at least this many days ahead, half; later, nothing (unless the municipality cancels).
+    #[arg(long, env = "BALIE_REFUND_HALF_DAYS", default_value_t = 2)]
+    pub refund_half_days: i64,
+
+    /// A door code opens this many minutes before the reservation and closes as long after it.
+    #[arg(long, env = "BALIE_ACCESS_MARGIN_MINUTES", default_value_t = 15)]
+    pub access_margin_minutes: i64,
+
+    /// A reminder with the door code goes out this many days before the reservation (0: none).
+    #[arg(long, env = "BALIE_ACCESS_REMINDER_DAYS", default_value_t = 2)]
+    pub access_reminder_days: i64,
+
+    /// Minutes after a call ends before the one e-mail invitation to the survey goes to whoever
+    /// has not answered on the call's end page.
+    #[arg(long, env = "BALIE_SURVEY_MAIL_AFTER_MINUTES", default_value_t = 60)]
+    pub survey_mail_after_minutes: i64,
+
+    /// Personal data of calls, appointments, e-mails and door logs is erased this many days after
+    /// they are over (reservations and invoices are kept: accounting; survey answers carry no
+    /// person).
+    #[arg(long, env = "BALIE_RETENTION_DAYS", default_value_t = 30)]
+    pub retention_days: i64,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Which online payment provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PaymentProviderKind {
+    Simulated,
+    Mollie,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -291,6 +358,19 @@ impl fmt::Debug for Config {
             .field("login_per_minute", &self.login_per_minute)
             .field("join_burst", &self.join_burst)
             .field("log_format", &self.log_format)
+            .field("payment_provider", &self.payment_provider)
+            .field("allow_simulated_payments", &self.allow_simulated_payments)
+            .field("mollie_api_key", &self.mollie_api_key)
+            .field("mollie_api_url", &self.mollie_api_url)
+            .field("payment_expiry_minutes", &self.payment_expiry_minutes)
+            .field("invoice_due_days", &self.invoice_due_days)
+            .field("iban", &self.iban)
+            .field("refund_full_days", &self.refund_full_days)
+            .field("refund_half_days", &self.refund_half_days)
+            .field("access_margin_minutes", &self.access_margin_minutes)
+            .field("access_reminder_days", &self.access_reminder_days)
+            .field("survey_mail_after_minutes", &self.survey_mail_after_minutes)
+            .field("retention_days", &self.retention_days)
             .finish()
     }
 }

@@ -48,6 +48,9 @@ pub enum ApiError {
     /// A personal link whose appointment is over: it will never work again.
     #[error("gone: {0}")]
     Gone(String),
+    /// A service balie depends on (the payment provider) cannot be reached: try again later.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("internal: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -170,6 +173,9 @@ impl IntoResponse for ApiError {
             ) => {
                 tracing::error!(error = %e, "storage error");
                 internal()
+            }
+            ApiError::Unavailable(detail) => {
+                problem(S::SERVICE_UNAVAILABLE, "unavailable", "Temporarily unavailable", detail)
             }
             ApiError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");

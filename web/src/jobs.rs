@@ -1,5 +1,5 @@
-//! Background work: lapse expired holds, forget stale session revocations, trim rate-limiter
-//! state. Each loop stops when the shutdown signal flips.
+//! Background work: lapse expired holds, settle lapsed payments, forget stale session
+//! revocations, trim rate-limiter state. Each loop stops when the shutdown signal flips.
 
 use std::time::Duration;
 
@@ -55,4 +55,57 @@ pub fn spawn(
         async {}
     });
     vec![tokio::spawn(holds), tokio::spawn(sessions), tokio::spawn(limits)]
+}
+
+/// Open payments past their expiry: asks the provider (or expires a simulated one), so a hold
+/// kept for a payment is released and the panel shows the outcome even without a webhook.
+pub fn spawn_payments(state: crate::state::AppState, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(every(Duration::from_secs(20), shutdown, move || {
+        let state = state.clone();
+        async move { crate::payments::service::sweep(&state, crate::routes::now()).await }
+    }))
+}
+
+/// Samples the media statistics of live calls, for the quality kept with survey answers.
+pub fn spawn_quality(state: crate::state::AppState, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    // Every 15 s: often enough for a quality summary, rare enough that reading the engine's
+    // stats never competes with forwarding media (a call shorter than that has none).
+    tokio::spawn(every(Duration::from_secs(15), shutdown, move || {
+        let state = state.clone();
+        async move { crate::surveys::sample_quality(&state).await }
+    }))
+}
+
+/// The retention purge, hourly: personal data older than `days` is erased (see
+/// `Store::purge_before`).
+pub fn spawn_retention(store: Store, days: i64, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(every(Duration::from_secs(3600), shutdown, move || {
+        let store = store.clone();
+        async move {
+            let now = crate::routes::now();
+            let cutoff = now - jiff::SignedDuration::from_hours(24 * days);
+            match store.purge_before(cutoff, now).await {
+                Ok(p) => tracing::info!(?p, "retention purge"),
+                Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+            }
+        }
+    }))
+}
+
+/// Room and court evaluations, hourly: invites yesterday's used reservations (one link and one
+/// e-mail each, however often it runs) and erases the addresses of expired links.
+pub fn spawn_evaluations(
+    state: crate::state::AppState,
+    shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(every(Duration::from_secs(3600), shutdown, move || {
+        let state = state.clone();
+        async move {
+            match crate::evaluations::invite_due(&state, crate::routes::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(invited = n, "room evaluations invited"),
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "inviting to room evaluations failed"),
+            }
+        }
+    }))
 }

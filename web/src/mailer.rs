@@ -90,6 +90,7 @@ impl Mailer {
             subject: mail.subject.clone(),
             body: serde_json::to_string(mail)?,
             appointment_id,
+            reservation_id: None,
             not_before: None,
         })
     }

@@ -7,12 +7,17 @@ pub mod appointments;
 pub mod calls;
 pub mod catalogue;
 pub mod console;
+pub mod dashboard;
+pub mod doors;
+pub mod evaluations;
 pub mod health;
 pub mod mail;
+pub mod payments;
 pub mod reservations;
 pub mod series;
 pub mod session;
 pub mod signaling;
+pub mod surveys;
 
 use jiff::Timestamp;
 

@@ -33,4 +33,8 @@ pub struct AppState {
     /// When reminders go out: this many minutes before an appointment (whole days keep the clock
     /// time, see `balie_booking::appointments::reminders`).
     pub reminders: Arc<[i64]>,
+    /// Payment provider, invoice and door-code settings.
+    pub payments: Arc<crate::payments::service::Payments>,
+    /// Survey tokens, and the quality of live calls for the survey answers.
+    pub surveys: Arc<crate::surveys::Surveys>,
 }

@@ -4,12 +4,15 @@
 // Stable hooks for tests: sections #welcome #check #lobby #call #ended; buttons #to-check #join
 // #join-audio #join-view #leave-lobby #mute #camera #share #leave #end; #status (live region);
 // #waiting li[data-participant] with "admit"/"deny" buttons for the agent; window.balie (state).
+// The booking panel in #panel-slot: gesprek/panel.js (its test hooks are listed there).
 
 import { start } from "./common/page.js";
 import { onLanguageChange, t } from "./common/i18n.js";
 import * as checkStep from "./gesprek/check.js";
 import * as welcome from "./gesprek/welcome.js";
 import { watchQuality } from "./gesprek/quality.js";
+import * as panel from "./gesprek/panel.js";
+import { mountAfterCall } from "./common/survey.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -145,6 +148,7 @@ async function handle(msg) {
       state.iceServers = msg.ice_servers;
       $("end").hidden = state.role !== "agent";
       $("reconnecting").hidden = true;
+      panel.refresh();
       if (msg.you.presence === "lobby") {
         show("lobby");
         say("status.lobby");
@@ -164,6 +168,7 @@ async function handle(msg) {
       $("reconnecting").hidden = true;
       if (state.step !== "call") show("call");
       say("status.in_call");
+      panel.refresh();
       if (state.role === "agent" && !state.statsTimer) {
         // The agent watches everyone's connection quality (from the SFU), every 3 seconds.
         $("quality").hidden = false;
@@ -175,6 +180,11 @@ async function handle(msg) {
     case "roster":
       state.roster = msg.participants;
       renderRoster();
+      panel.refresh();
+      break;
+    case "panel":
+      // The shared booking panel (docs/panel.md): the whole state after every change.
+      panel.update(msg);
       break;
     case "offer":
       await onOffer(msg.sdp);
@@ -202,7 +212,8 @@ async function handle(msg) {
       finish(`ended.${msg.reason}`);
       break;
     case "error":
-      if (ERRORS[msg.code]) finish(ERRORS[msg.code]);
+      if (msg.code === "panel_conflict" || /^panel_/.test(msg.re ?? "")) panel.error(msg);
+      else if (ERRORS[msg.code]) finish(ERRORS[msg.code]);
       else console.warn("balie:", msg.code, msg.message);
       break;
   }
@@ -210,6 +221,9 @@ async function handle(msg) {
 
 // ------------------------------------------------------------------------------------------
 // 5. The end
+
+// The endings after which a citizen or guest who was in the call is asked for the survey.
+const SURVEY_AFTER = ["ended.ended_by_agent", "ended.left", "ended.removed", "ended.call_ended"];
 
 function finish(key) {
   state.ended = true;
@@ -224,6 +238,8 @@ function finish(key) {
   $("ended-text").textContent = t(key);
   show("ended");
   say(key);
+  // A citizen or guest who was in the call (a peer connection exists) gets the survey (docs/survey.md).
+  if (state.pc && state.role && state.role !== "agent" && SURVEY_AFTER.includes(key)) mountAfterCall($("survey-slot"), token);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -482,6 +498,7 @@ $("chat-form").addEventListener("submit", (e) => {
 });
 
 await start("gesprek");
+panel.init({ state, send });
 onLanguageChange(() => {
   if (state.said) say(...state.said);
   if (state.step === "welcome") welcome.render();

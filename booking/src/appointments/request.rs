@@ -86,6 +86,8 @@ fn plausible_email(s: &str) -> bool {
         email: s.into(),
         phone: None,
         organisation: None,
+        address: None,
+        identity_check: None,
     };
     let mut p = Problems::default();
     probe.validate(&mut p);

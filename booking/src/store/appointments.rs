@@ -393,6 +393,18 @@ impl Store {
         Ok(booked)
     }
 
+    /// The appointment whose video call is `call_id`, if any (a call may also stand alone).
+    pub async fn appointment_of_call(&self, call_id: i64) -> Result<Option<AppointmentRecord>> {
+        let row = sqlx::query("SELECT id FROM appointments WHERE call_id = $1")
+            .bind(call_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(Some(self.appointment(r.try_get("id")?).await?)),
+            None => Ok(None),
+        }
+    }
+
     pub async fn appointment(&self, id: i64) -> Result<AppointmentRecord> {
         let row = sqlx::query(&format!(
             "SELECT {APPOINTMENT_COLUMNS} FROM appointments a JOIN staff s ON s.id = a.agent_id WHERE a.id = $1"

@@ -143,6 +143,16 @@ impl Store {
         row.map(|r| Ok((participant_from_row(&r)?, r.try_get::<Option<i64>, _>("ended_at")?.map(ts)))).transpose()
     }
 
+    /// The stored link hashes of a call's participants, by participant id (the survey tokens are
+    /// derived from them).
+    pub async fn participant_token_hashes(&self, call_id: i64) -> Result<std::collections::HashMap<i64, String>> {
+        let rows = sqlx::query("SELECT id, token_hash FROM call_participants WHERE call_id = $1")
+            .bind(call_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("token_hash")?))).collect()
+    }
+
     /// Records that a call ended; every link of it stops opening the call.
     pub async fn end_call(&self, id: i64, now: Timestamp) -> Result<()> {
         sqlx::query("UPDATE calls SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL")

@@ -12,14 +12,15 @@ use crate::outbox::{ClaimedMail, DeliveryStatus, MailRecord, NewMail};
 /// when the change it reports commits.
 pub(crate) async fn enqueue(conn: &mut sqlx::AnyConnection, mail: &NewMail, now: Timestamp) -> Result<i64> {
     let id: i64 = sqlx::query(
-        "INSERT INTO outbox (kind, recipient, subject, body, appointment_id, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO outbox (kind, recipient, subject, body, appointment_id, reservation_id, next_attempt_at, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(&mail.kind)
     .bind(&mail.recipient)
     .bind(&mail.subject)
     .bind(&mail.body)
     .bind(mail.appointment_id)
+    .bind(mail.reservation_id)
     .bind(secs(mail.not_before.unwrap_or(now).max(now)))
     .bind(secs(now))
     .fetch_one(&mut *conn)

@@ -10,7 +10,7 @@ use crate::availability::{self, Blocker, BusyReason, Limits, MAX_BLOCKED_MINUTES
 use crate::catalogue::Resource;
 use crate::error::{Error, Result};
 use crate::pricing::{self, Quote};
-use crate::reservation::{hold_expiry, Reservation, ReservationRequest, Status};
+use crate::reservation::{hold_expiry, Customer, Reservation, ReservationRequest, Status};
 use crate::time::Period;
 
 /// Widest set-up or clean-up buffer a resource may have (see `ResourceSpec::validate`), twice:
@@ -55,6 +55,16 @@ pub struct ReservationFilter {
     pub window: Option<Period>,
     pub status: Option<Status>,
     pub series_id: Option<i64>,
+}
+
+/// Reads reservation `id` on `conn` (inside a caller's transaction).
+pub(crate) async fn reservation_in(conn: &mut AnyConnection, id: i64) -> Result<Reservation> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM reservations WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| Error::not_found("reservation", id))?;
+    reservation_from_row(&row)
 }
 
 impl Store {
@@ -203,6 +213,38 @@ impl Store {
         let after = self.reservation(id).await?;
         if done.rows_affected() == 0 && after.status != Status::Confirmed {
             after.confirm(now)?;
+        }
+        Ok(after)
+    }
+
+    /// Replaces the customer and purpose of a live hold (the citizen confirmed their details in
+    /// the call's panel). The customer type must stay the same: it decided the price.
+    pub async fn update_hold_customer(
+        &self,
+        id: i64,
+        customer: &Customer,
+        purpose: &str,
+        now: Timestamp,
+    ) -> Result<Reservation> {
+        let mut p = crate::error::Problems::default();
+        customer.validate(&mut p);
+        p.check(purpose.len() <= 500, "purpose", "must be at most 500 characters");
+        p.into_result()?;
+        let done = sqlx::query(
+            "UPDATE reservations SET customer = $1, purpose = $5, updated_at = $2 \
+             WHERE id = $3 AND status = 'hold' AND hold_expires_at > $2 AND customer_type = $4",
+        )
+        .bind(to_json(customer))
+        .bind(secs(now))
+        .bind(id)
+        .bind(customer.customer_type.as_str())
+        .bind(purpose)
+        .execute(&self.pool)
+        .await?;
+        let after = self.reservation(id).await?;
+        if done.rows_affected() == 0 {
+            after.confirm(now)?;
+            return Err(Error::State("the customer type of a hold cannot change; choose the slot again".into()));
         }
         Ok(after)
     }

@@ -25,6 +25,10 @@ impl Store {
         for (mut spec, hall) in demo::resources() {
             spec.part_of = hall.and_then(|code| ids.iter().find(|(c, _)| c == code).map(|(_, id)| *id));
             let r = self.create_resource(&spec, now).await?;
+            // Every building has one keypad door; a hall's parts share the hall's.
+            if spec.part_of.is_none() {
+                self.ensure_door(r.id, &format!("Ingang {}", spec.name), now).await?;
+            }
             ids.push((spec.code, r.id));
         }
         Ok(true)

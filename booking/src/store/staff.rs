@@ -57,6 +57,12 @@ impl Store {
         Ok(id)
     }
 
+    /// Every staff member's name, by id (for labels on the dashboard).
+    pub async fn staff_names(&self) -> Result<std::collections::HashMap<i64, String>> {
+        let rows = sqlx::query("SELECT id, name FROM staff").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("id")?, r.try_get("name")?))).collect()
+    }
+
     pub async fn staff_count(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) FROM staff").fetch_one(&self.pool).await?.try_get(0)?)
     }

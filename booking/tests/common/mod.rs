@@ -185,6 +185,8 @@ pub fn customer(customer_type: CustomerType) -> Customer {
         email: "an.peeters@example.be".into(),
         phone: Some("+32 470 12 34 56".into()),
         organisation,
+        address: None,
+        identity_check: None,
     }
 }
 

@@ -1,6 +1,9 @@
 """Parse one .eml file with Python's standard `email` package and print it as JSON:
-headers (RFC 2047 decoded), defects found by the parser, and every part with its decoded text.
-Used by balie-mail's tests as a parser independent of the Rust code that wrote the message."""
+headers (RFC 2047 decoded), defects found by the parser, and every part with its Content-ID and
+its decoded text (text parts and .ics files) or, for anything else (images), its decoded bytes
+in base64. Used by balie-mail's tests as a parser independent of the Rust code that wrote the
+message."""
+import base64
 import email
 import json
 import sys
@@ -23,10 +26,14 @@ def main(path):
             "params": {k.lower(): v for k, v in part.get_params()[1:]} if part.get_params() else {},
             "disposition": part.get_content_disposition(),
             "filename": part.get_filename(),
+            "content_id": str(part["Content-ID"]) if part["Content-ID"] else None,
         }
         if not part.is_multipart():
             payload = part.get_payload(decode=True)
-            info["text"] = payload.decode(part.get_content_charset() or "utf-8")
+            if part.get_content_maintype() == "text" or part.get_content_type() == "application/ics":
+                info["text"] = payload.decode(part.get_content_charset() or "utf-8")
+            else:
+                info["data_base64"] = base64.b64encode(payload).decode("ascii")
         out["parts"].append(info)
     print(json.dumps(out))
 

@@ -420,7 +420,7 @@ fn mail_mode(mode: Mode) -> balie_mail::Mode {
     }
 }
 
-fn mail_language(language: Language) -> balie_mail::Language {
+pub(crate) fn mail_language(language: Language) -> balie_mail::Language {
     match language {
         Language::Nl => balie_mail::Language::Nl,
         Language::En => balie_mail::Language::En,

@@ -43,6 +43,8 @@ pub async fn quote(State(state): State<AppState>, Json(q): Json<QuoteRequest>) -
             email: String::new(),
             phone: None,
             organisation: None,
+            address: None,
+            identity_check: None,
         },
         attendees: q.attendees,
         services: q.services,
@@ -126,16 +128,27 @@ pub async fn confirm(
     Ok(axum::Json(r))
 }
 
-/// Cancel a reservation or hold; the time is free at once.
-#[utoipa::path(post, path = "/api/v1/reservaties/{id}/annulering", tag = "reservations",
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CancelParams {
+    /// `true`: the municipality cancels (maintenance, emergency): everything paid is refunded.
+    /// Otherwise the refund policy decides by how far ahead the cancellation is.
+    by_municipality: Option<bool>,
+}
+
+/// Cancel a reservation or hold; the time is free at once, its door code stops working, unsent
+/// reminders are withdrawn, the customer is told, and a payment is refunded by the policy.
+#[utoipa::path(post, path = "/api/v1/reservaties/{id}/annulering", tag = "reservations", params(CancelParams),
     responses((status = 200, body = Reservation), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json")))]
 pub async fn cancel(
     State(state): State<AppState>,
     staff: Authorized<Bookers>,
     Path(id): Path<i64>,
+    Query(p): Query<CancelParams>,
 ) -> ApiResult<axum::Json<Reservation>> {
-    let r = state.store.cancel(id, now()).await?;
+    let r = crate::payments::service::cancel(&state, id, p.by_municipality.unwrap_or(false)).await?;
     tracing::info!(staff_id = staff.id(), reservation_id = id, "reservation cancelled");
     Ok(axum::Json(r))
 }

@@ -1,0 +1,459 @@
+//! Survey invitations and anonymous answers.
+//!
+//! The survey token is not stored, only its SHA-256; the web layer derives it from the call
+//! participant's link (a keyed hash), so the call page can claim its survey after the call without
+//! the server keeping any raw token.
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+use super::outbox::enqueue;
+use super::{secs, ts, Store};
+use crate::calls::token_hash;
+use crate::error::{Error, Result};
+use crate::outbox::NewMail;
+use crate::surveys::{Answer, Channel};
+
+/// What a survey is about, copied to its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SurveyContext {
+    pub service: String,
+    pub agent_id: Option<i64>,
+    pub channel: Channel,
+    #[schema(value_type = String)]
+    pub day: Date,
+    /// `nl`, `en` or `fr`.
+    pub language: String,
+    /// The call's technical quality as the SFU measured it.
+    pub rtt_ms: Option<i64>,
+    pub loss_permille: Option<i64>,
+}
+
+/// A new invitation; `mail` is the e-mail invitation to send at `mail.not_before` unless the
+/// survey is answered first.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub token: String,
+    pub call_id: i64,
+    pub email: Option<String>,
+    pub context: SurveyContext,
+    pub expires_at: Timestamp,
+    pub mail: Option<NewMail>,
+}
+
+/// What the survey page shows before the questions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SurveyView {
+    pub service: String,
+    #[schema(value_type = String)]
+    pub day: Date,
+    pub channel: Channel,
+    pub language: String,
+}
+
+fn channel(s: &str) -> Result<Channel> {
+    match s {
+        "video" => Ok(Channel::Video),
+        "hybrid" => Ok(Channel::Hybrid),
+        other => Err(Error::Corrupt(format!("survey channel {other}"))),
+    }
+}
+
+impl Store {
+    /// Records invitations (once per token: a repeated call changes nothing) and counts them for
+    /// the response rate. Returns how many were new.
+    pub async fn invite_to_survey(&self, invitations: &[NewInvitation], now: Timestamp) -> Result<usize> {
+        let mut tx = self.begin_write().await?;
+        let mut new = 0;
+        for inv in invitations {
+            let c = &inv.context;
+            let id: Option<i64> = sqlx::query(
+                "INSERT INTO survey_invitations (token_hash, call_id, email, language, service, agent_id, channel, day, \
+                 rtt_ms, loss_permille, mail_after, expires_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 ON CONFLICT (token_hash) DO NOTHING RETURNING id",
+            )
+            .bind(token_hash(&inv.token))
+            .bind(inv.call_id)
+            .bind(&inv.email)
+            .bind(&c.language)
+            .bind(&c.service)
+            .bind(c.agent_id)
+            .bind(c.channel.as_str())
+            .bind(c.day.to_string())
+            .bind(c.rtt_ms)
+            .bind(c.loss_permille)
+            .bind(inv.mail.as_ref().and_then(|m| m.not_before).map(secs))
+            .bind(secs(inv.expires_at))
+            .bind(secs(now))
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+            let Some(id) = id else { continue };
+            new += 1;
+            sqlx::query(
+                "INSERT INTO survey_invited (day, service, agent_id, channel, invited) VALUES ($1, $2, $3, $4, 1) \
+                 ON CONFLICT (day, service, agent_id, channel) DO UPDATE SET invited = survey_invited.invited + 1",
+            )
+            .bind(c.day.to_string())
+            .bind(&c.service)
+            .bind(c.agent_id.unwrap_or(0))
+            .bind(c.channel.as_str())
+            .execute(&mut *tx)
+            .await?;
+            if let Some(mail) = &inv.mail {
+                let mail_id = enqueue(&mut tx, mail, now).await?;
+                sqlx::query("UPDATE outbox SET survey_invitation_id = $1 WHERE id = $2")
+                    .bind(id)
+                    .bind(mail_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// The survey behind `token`: [`Error::NotFound`] for an unknown token, [`Error::State`]
+    /// when it was answered or has expired (the web layer answers 410).
+    pub async fn survey(&self, token: &str, now: Timestamp) -> Result<SurveyView> {
+        let row = sqlx::query(
+            "SELECT service, day, channel, language, answered_at, expires_at FROM survey_invitations \
+             WHERE token_hash = $1",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or_else(|| Error::not_found("survey", "that link"))?;
+        if row.try_get::<Option<i64>, _>("answered_at")?.is_some() {
+            return Err(Error::State("this survey was answered already: thank you".into()));
+        }
+        if ts(row.try_get("expires_at")?) <= now {
+            return Err(Error::State("this survey has closed".into()));
+        }
+        let day: String = row.try_get("day")?;
+        Ok(SurveyView {
+            service: row.try_get("service")?,
+            day: day.parse().map_err(|_| Error::Corrupt(format!("survey day {day}")))?,
+            channel: channel(&row.try_get::<String, _>("channel")?)?,
+            language: row.try_get("language")?,
+        })
+    }
+
+    /// Stores an answer without the person and uses the link up; the e-mail invitation, if not
+    /// sent yet, is withdrawn and the address erased. Answering twice is refused.
+    pub async fn answer_survey(&self, token: &str, answer: &Answer, now: Timestamp) -> Result<()> {
+        answer.validate()?;
+        self.survey(token, now).await?;
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "UPDATE survey_invitations SET answered_at = $1, email = NULL \
+             WHERE token_hash = $2 AND answered_at IS NULL AND expires_at > $1 \
+             RETURNING id, service, agent_id, channel, day, language, rtt_ms, loss_permille",
+        )
+        .bind(secs(now))
+        .bind(token_hash(token))
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::State("this survey was answered already: thank you".into()))?;
+        let id: i64 = row.try_get("id")?;
+        sqlx::query(
+            "INSERT INTO survey_answers (service, agent_id, channel, day, overall, ease, quality, again, comment, \
+             language, rtt_ms, loss_permille, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(row.try_get::<String, _>("service")?)
+        .bind(row.try_get::<Option<i64>, _>("agent_id")?)
+        .bind(row.try_get::<String, _>("channel")?)
+        .bind(row.try_get::<String, _>("day")?)
+        .bind(answer.overall)
+        .bind(answer.ease)
+        .bind(answer.quality)
+        .bind(answer.again.map(|a| a.as_str()))
+        .bind(answer.comment())
+        .bind(row.try_get::<String, _>("language")?)
+        .bind(row.try_get::<Option<i64>, _>("rtt_ms")?)
+        .bind(row.try_get::<Option<i64>, _>("loss_permille")?)
+        .bind(secs(now))
+        .execute(&mut *tx)
+        .await?;
+        let (rtt, loss) = (row.try_get::<Option<i64>, _>("rtt_ms")?, row.try_get::<Option<i64>, _>("loss_permille")?);
+        let day: String = row.try_get("day")?;
+        let keys = [
+            ("all", String::new()),
+            ("service", row.try_get::<String, _>("service")?),
+            ("agent", row.try_get::<Option<i64>, _>("agent_id")?.map(|a| a.to_string()).unwrap_or_default()),
+            ("channel", row.try_get::<String, _>("channel")?),
+            ("grade", crate::surveys::quality_grade(rtt, loss).to_string()),
+            ("again", answer.again.map(|a| a.as_str()).unwrap_or("unanswered").to_string()),
+        ];
+        for (kind, key) in keys {
+            if kind == "agent" && key.is_empty() {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO survey_marginals (day, kind, key, n, total) VALUES ($1, $2, $3, 1, $4) \
+                 ON CONFLICT (day, kind, key) DO UPDATE SET n = survey_marginals.n + 1, \
+                 total = survey_marginals.total + excluded.total",
+            )
+            .bind(&day)
+            .bind(kind)
+            .bind(key)
+            .bind(answer.overall)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM outbox WHERE survey_invitation_id = $1 AND status = 'pending'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records what was purged (never the purged data itself).
+    pub async fn log_purge(&self, subject: &str, detail: &str, now: Timestamp) -> Result<()> {
+        sqlx::query("INSERT INTO purge_log (at, subject, detail) VALUES ($1, $2, $3)")
+            .bind(secs(now))
+            .bind(subject)
+            .bind(detail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Which answers the dashboard looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AnswerFilter {
+    /// First and last day, inclusive (`None`: open-ended).
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub service: Option<String>,
+    pub agent_id: Option<i64>,
+    pub channel: Option<Channel>,
+}
+
+/// One group of answers: how many, and the sum of their overall scores (the average is
+/// `sum / n`; sums keep the arithmetic exact when groups are merged).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ToSchema)]
+pub struct Tally {
+    pub n: i64,
+    pub sum: i64,
+}
+
+impl Tally {
+    fn add(&mut self, n: i64, sum: i64) {
+        self.n += n;
+        self.sum += sum;
+    }
+}
+
+/// One row of the grouped scan the dashboard is computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerGroup {
+    pub day: Date,
+    pub service: String,
+    pub agent_id: Option<i64>,
+    pub channel: String,
+    pub grade: String,
+    pub again: Option<String>,
+    pub tally: Tally,
+}
+
+/// An answer as the comments list and the CSV export show it (no agent: see `MIN_GROUP`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AnswerRow {
+    #[schema(value_type = String)]
+    pub day: Date,
+    pub service: String,
+    pub channel: String,
+    pub overall: i64,
+    pub ease: Option<i64>,
+    pub quality: Option<i64>,
+    pub again: Option<String>,
+    pub comment: Option<String>,
+    pub rtt_ms: Option<i64>,
+    pub loss_permille: Option<i64>,
+}
+
+const FILTER: &str = "($1 IS NULL OR day >= $1) AND ($2 IS NULL OR day <= $2) AND ($3 IS NULL OR service = $3) \
+                      AND ($4 IS NULL OR agent_id = $4) AND ($5 IS NULL OR channel = $5)";
+
+fn parse_day(s: &str) -> Result<Date> {
+    s.parse().map_err(|_| Error::Corrupt(format!("survey day {s}")))
+}
+
+impl Store {
+    /// The filtered answers grouped by day, service, agent, channel, quality grade and "again",
+    /// in one scan: every breakdown of the dashboard is summed from these groups.
+    pub async fn answer_groups(&self, f: &AnswerFilter) -> Result<Vec<AnswerGroup>> {
+        let sql = format!(
+            "SELECT day, service, agent_id, channel, again, \
+               CASE WHEN rtt_ms IS NULL AND loss_permille IS NULL THEN 'unknown' \
+                    WHEN COALESCE(rtt_ms, 0) <= 150 AND COALESCE(loss_permille, 0) <= 10 THEN 'good' \
+                    WHEN COALESCE(rtt_ms, 0) <= 400 AND COALESCE(loss_permille, 0) <= 50 THEN 'fair' \
+                    ELSE 'poor' END AS grade, \
+               COUNT(*) AS n, CAST(SUM(overall) AS BIGINT) AS total \
+             FROM survey_answers WHERE {FILTER} \
+             GROUP BY day, service, agent_id, channel, again, grade"
+        );
+        let rows = self.bind_filter(sqlx::query(&sql), f).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AnswerGroup {
+                    day: parse_day(&r.try_get::<String, _>("day")?)?,
+                    service: r.try_get("service")?,
+                    agent_id: r.try_get("agent_id")?,
+                    channel: r.try_get("channel")?,
+                    grade: r.try_get("grade")?,
+                    again: r.try_get("again")?,
+                    tally: Tally { n: r.try_get("n")?, sum: r.try_get("total")? },
+                })
+            })
+            .collect()
+    }
+
+    /// The dashboard for `f`. Without a service, agent or channel filter it is computed from the
+    /// daily marginals (a few dozen rows a day, however many answers); with one, from the grouped
+    /// scan of the (far fewer) matching answers.
+    pub async fn dashboard(&self, f: &AnswerFilter) -> Result<crate::surveys::Dashboard> {
+        let invited = self.invited(f).await?;
+        if f.service.is_some() || f.agent_id.is_some() || f.channel.is_some() {
+            return Ok(crate::surveys::Dashboard::from_groups(&self.answer_groups(f).await?, invited));
+        }
+        let (days, marginals) = self.marginals(f).await?;
+        Ok(crate::surveys::Dashboard::from_marginals(&days, &marginals, invited))
+    }
+
+    /// The per-day totals and the per-(kind, key) totals of the marginals in `f`'s period.
+    pub async fn marginals(&self, f: &AnswerFilter) -> Result<(Vec<(Date, Tally)>, Vec<(String, String, Tally)>)> {
+        let from = f.from.map(|d| d.to_string());
+        let to = f.to.map(|d| d.to_string());
+        let rows = sqlx::query(
+            "SELECT day, n, total FROM survey_marginals WHERE kind = 'all' \
+             AND ($1 IS NULL OR day >= $1) AND ($2 IS NULL OR day <= $2)",
+        )
+        .bind(from.clone())
+        .bind(to.clone())
+        .fetch_all(&self.pool)
+        .await?;
+        let days = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    parse_day(&r.try_get::<String, _>("day")?)?,
+                    Tally { n: r.try_get("n")?, sum: r.try_get("total")? },
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let rows = sqlx::query(
+            "SELECT kind, key, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total FROM survey_marginals \
+             WHERE kind <> 'all' AND ($1 IS NULL OR day >= $1) AND ($2 IS NULL OR day <= $2) GROUP BY kind, key",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        let marginals = rows
+            .iter()
+            .map(|r| {
+                Ok((r.try_get("kind")?, r.try_get("key")?, Tally { n: r.try_get("n")?, sum: r.try_get("total")? }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((days, marginals))
+    }
+
+    /// Rebuilds the daily marginals from the answers (after answers were loaded in bulk, by an
+    /// import or a benchmark; [`Store::answer_survey`] keeps them in step otherwise).
+    pub async fn rebuild_survey_marginals(&self) -> Result<()> {
+        let grade = "CASE WHEN rtt_ms IS NULL AND loss_permille IS NULL THEN 'unknown' \
+                     WHEN COALESCE(rtt_ms, 0) <= 150 AND COALESCE(loss_permille, 0) <= 10 THEN 'good' \
+                     WHEN COALESCE(rtt_ms, 0) <= 400 AND COALESCE(loss_permille, 0) <= 50 THEN 'fair' \
+                     ELSE 'poor' END";
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM survey_marginals").execute(&mut *tx).await?;
+        for (kind, key, only) in [
+            ("all", "''", ""),
+            ("service", "service", ""),
+            ("agent", "CAST(agent_id AS TEXT)", "WHERE agent_id IS NOT NULL"),
+            ("channel", "channel", ""),
+            ("grade", grade, ""),
+            ("again", "COALESCE(again, 'unanswered')", ""),
+        ] {
+            let group = if kind == "all" { "day".to_string() } else { format!("day, {key}") };
+            sqlx::query(&format!(
+                "INSERT INTO survey_marginals (day, kind, key, n, total) \
+                 SELECT day, '{kind}', {key}, COUNT(*), CAST(SUM(overall) AS BIGINT) FROM survey_answers {only} \
+                 GROUP BY {group}"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many were invited under the filter (the response rate's denominator).
+    pub async fn invited(&self, f: &AnswerFilter) -> Result<i64> {
+        let sql = format!(
+            "SELECT CAST(COALESCE(SUM(invited), 0) AS BIGINT) FROM survey_invited WHERE {}",
+            FILTER.replace("agent_id = $4", "agent_id = COALESCE($4, 0)")
+        );
+        Ok(self.bind_filter(sqlx::query(&sql), f).fetch_one(&self.pool).await?.try_get(0)?)
+    }
+
+    /// The filtered answers, newest first, at most `limit`; `with_comment` keeps only those with
+    /// a comment (the comments list).
+    pub async fn answers(&self, f: &AnswerFilter, with_comment: bool, limit: i64) -> Result<Vec<AnswerRow>> {
+        let sql = format!(
+            "SELECT day, service, channel, overall, ease, quality, again, comment, rtt_ms, loss_permille \
+             FROM survey_answers WHERE {FILTER} {} ORDER BY id DESC LIMIT $6",
+            if with_comment { "AND comment IS NOT NULL" } else { "" }
+        );
+        let rows = self.bind_filter(sqlx::query(&sql), f).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AnswerRow {
+                    day: parse_day(&r.try_get::<String, _>("day")?)?,
+                    service: r.try_get("service")?,
+                    channel: r.try_get("channel")?,
+                    overall: r.try_get("overall")?,
+                    ease: r.try_get("ease")?,
+                    quality: r.try_get("quality")?,
+                    again: r.try_get("again")?,
+                    comment: r.try_get("comment")?,
+                    rtt_ms: r.try_get("rtt_ms")?,
+                    loss_permille: r.try_get("loss_permille")?,
+                })
+            })
+            .collect()
+    }
+
+    fn bind_filter<'q>(
+        &self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        f: &AnswerFilter,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        q.bind(f.from.map(|d| d.to_string()))
+            .bind(f.to.map(|d| d.to_string()))
+            .bind(f.service.clone())
+            .bind(f.agent_id)
+            .bind(f.channel.map(|c| c.as_str()))
+    }
+}
+
+impl Tally {
+    /// The average overall score, when there are answers.
+    pub fn average(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum as f64 / self.n as f64)
+    }
+
+    pub fn merge(&mut self, other: &Tally) {
+        self.add(other.n, other.sum);
+    }
+}

@@ -1,0 +1,105 @@
+// After the call, in headless Chromium: the agent ends a call, the citizen's end page shows the
+// satisfaction survey, the citizen answers it; a manager signed in on /dashboard in another
+// browser context sees the answer in the figures and the comments and downloads it as CSV; the
+// citizen's old link now shows that the call is over (410).
+//
+//   node tests/e2e/survey.mjs < input.json
+//
+// Input: {base, links: [agent, citizen, guest] from POST /api/v1/gesprekken, manager: {email, password}}.
+// Prints a JSON summary (exit 0) or what failed (exit 1).
+
+import { check, expectAccessible, launch, log, readInput, recordConsole, runMain, screenshot } from "./lib.mjs";
+
+const STEP = 20_000;
+const COMMENT = "Heel vriendelijk geholpen; het beeld viel één keer weg.";
+
+async function join(browser, base, link) {
+  const context = await browser.newContext({ locale: "nl-BE", viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(["camera", "microphone"], { origin: base });
+  const page = await context.newPage();
+  const lines = recordConsole(page, link.role);
+  await page.goto(link.url);
+  await page.click("#to-check", { timeout: STEP });
+  await page.waitForSelector('#camera-result[data-result="ok"]', { timeout: STEP });
+  await page.click("#join", { timeout: STEP });
+  return { page, lines, link };
+}
+
+runMain(async () => {
+  const input = readInput();
+  const { base } = input;
+  const [agentLink, citizenLink] = input.links;
+  const browser = await launch();
+  const summary = { axe: {} };
+  try {
+    const agent = await join(browser, base, agentLink);
+    const citizen = await join(browser, base, citizenLink);
+    const item = agent.page.locator(`#waiting li[data-participant="${citizenLink.participant_id}"]`);
+    await item.getByRole("button", { name: "Binnenlaten", exact: true }).click({ timeout: STEP });
+    await citizen.page.waitForFunction(() => window.balie?.me?.presence === "in_call" && !!window.balie?.pc, null, { timeout: STEP });
+    log("the citizen is in the call");
+
+    // The agent ends the call for everyone (the page asks to confirm).
+    agent.page.once("dialog", (d) => d.accept());
+    await agent.page.click("#end", { timeout: STEP });
+    await citizen.page.waitForSelector("#ended:not([hidden])", { timeout: STEP });
+    await citizen.page.waitForSelector('[data-testid="survey-overall-5"]', { state: "attached", timeout: STEP }).catch((e) => {
+      throw new Error(`no survey on the end page: ${e.message.split("\n")[0]}\n${citizen.lines.join("\n")}`);
+    });
+    summary.axe.survey = await expectAccessible(citizen.page, "end page with the survey");
+    await screenshot(citizen.page, "survey-end-page");
+    log("the survey is on the end page");
+    await citizen.page.locator('[data-testid="survey-overall-5"]').check({ force: true });
+    await citizen.page.locator('[data-testid="survey-ease-4"]').check({ force: true });
+    await citizen.page.locator('[data-testid="survey-again-yes"]').check({ force: true });
+    await citizen.page.fill('[data-testid="survey-comment"]', COMMENT);
+    await citizen.page.click('[data-testid="survey-submit"]');
+    await citizen.page.waitForSelector('[data-testid="survey-thanks"]', { timeout: STEP }).catch((e) => {
+      throw new Error(`no thank-you: ${e.message.split("\n")[0]}\n${citizen.lines.join("\n")}`);
+    });
+    summary.axe.thanks = await expectAccessible(citizen.page, "end page, thanks");
+    log("answered");
+
+    // A manager, in another browser context, on the dashboard.
+    const office = await browser.newContext({ locale: "nl-BE", viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+    const dash = await office.newPage();
+    const dashLines = recordConsole(dash, "dashboard");
+    await dash.goto(`${base}/dashboard`);
+    await dash.fill("#signin-email", input.manager.email, { timeout: STEP });
+    await dash.fill("#signin-password", input.manager.password);
+    await dash.locator("#signin-form").evaluate((f) => f.requestSubmit());
+    await dash.waitForSelector("#dashboard:not([hidden])", { timeout: STEP }).catch((e) => {
+      throw new Error(`dashboard not shown: ${e.message.split("\n")[0]}\n${dashLines.join("\n")}`);
+    });
+    await dash.waitForFunction(() => document.querySelector('[data-testid="dash-answered"]')?.textContent?.trim() === "1", null, { timeout: STEP }).catch(async () => {
+      const shown = await dash.locator('[data-testid="dash-answered"]').innerText();
+      throw new Error(`the dashboard shows ${shown} answers, not 1\n${dashLines.join("\n")}`);
+    });
+    summary.answered = await dash.locator('[data-testid="dash-answered"]').innerText();
+    summary.invited = await dash.locator('[data-testid="dash-invited"]').innerText();
+    summary.average = await dash.locator('[data-testid="dash-average"]').innerText();
+    const comments = await dash.locator('[data-testid="dash-comments"]').innerText();
+    check(comments.includes(COMMENT), `the comment is listed: ${comments}`);
+    summary.axe.dashboard = await expectAccessible(dash, "manager dashboard");
+    await screenshot(dash, "dashboard");
+    // The CSV the link offers, with the manager's session.
+    const href = await dash.locator('[data-testid="dash-csv"]').getAttribute("href");
+    const csv = await dash.evaluate(async (u) => (await fetch(u)).text(), href);
+    check(csv.split(/\r?\n/).filter(Boolean).length === 2 && csv.includes("yes") && csv.includes("Heel vriendelijk geholpen"), `the CSV holds the answer: ${csv}`);
+    summary.csv_lines = csv.split(/\r?\n/).filter(Boolean).length;
+
+    // The citizen's old link: the call is over.
+    const again = await browser.newContext({ locale: "nl-BE" });
+    const old = await again.newPage();
+    const gone = old.waitForResponse((r) => r.url().endsWith("/api/v1/gesprek-link"), { timeout: STEP });
+    await old.goto(citizenLink.url);
+    summary.old_link_status = (await gone).status();
+    check(summary.old_link_status === 410, `the old link answers ${summary.old_link_status}, not 410`);
+    summary.axe.old_link = await expectAccessible(old, "the old link's page");
+    await screenshot(old, "old-link-410");
+    summary.ok = true;
+    return summary;
+  } finally {
+    await browser.close();
+  }
+}, 120_000);

@@ -1,0 +1,243 @@
+//! The managers' survey dashboard (`/api/v1/dashboard/…`): satisfaction over time and by service,
+//! agent (only with at least five answers), channel and call quality; the comments; a CSV export.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use balie_booking::store::{AnswerFilter, AnswerRow};
+use balie_booking::surveys::{Breakdown, Channel};
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{Authorized, Managers};
+use crate::error::{ApiResult, Problem};
+use crate::extract::Query;
+use crate::state::AppState;
+
+/// Longest period one view may cover.
+const MAX_DAYS: i64 = 3 * 366;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Filters {
+    /// First day, `YYYY-MM-DD` (default: 90 days ago).
+    #[param(value_type = Option<String>, format = Date)]
+    van: Option<Date>,
+    /// Last day (default: today).
+    #[param(value_type = Option<String>, format = Date)]
+    tot: Option<Date>,
+    /// Only this service (its name as the dashboard lists it).
+    dienst: Option<String>,
+    /// Only this agent (staff id).
+    medewerker: Option<i64>,
+    kanaal: Option<Channel>,
+    /// Comments only: text they contain.
+    q: Option<String>,
+}
+
+impl Filters {
+    fn filter(&self) -> ApiResult<AnswerFilter> {
+        let today = balie_booking::time::local(crate::routes::now()).date();
+        let to = self.tot.unwrap_or(today);
+        let from = self.van.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(90)).unwrap_or(to));
+        let mut p = balie_booking::error::Problems::default();
+        p.check(from <= to, "tot", "must not be before van");
+        p.check(
+            from.until(to).map(|s| s.get_days() as i64 <= MAX_DAYS).unwrap_or(false),
+            "van",
+            "the period may cover at most three years",
+        );
+        p.check(self.dienst.as_deref().is_none_or(|d| d.len() <= 200), "dienst", "is too long");
+        p.check(self.q.as_deref().is_none_or(|q| q.chars().count() <= 200), "q", "is too long");
+        p.into_result()?;
+        Ok(AnswerFilter {
+            from: Some(from),
+            to: Some(to),
+            service: self.dienst.clone().filter(|d| !d.is_empty()),
+            agent_id: self.medewerker,
+            channel: self.kanaal,
+        })
+    }
+}
+
+/// One agent's answers are shown only in groups of at least `MIN_GROUP`: filtering on an agent
+/// must not single out a citizen's answer about a colleague through a short period.
+async fn guard_agent(state: &AppState, filter: &AnswerFilter) -> ApiResult<()> {
+    if filter.agent_id.is_none() {
+        return Ok(());
+    }
+    let n: i64 = state.store.answer_groups(filter).await?.iter().map(|g| g.tally.n).sum();
+    if n < balie_booking::surveys::MIN_GROUP {
+        return Err(crate::error::ApiError::invalid(
+            "medewerker",
+            "fewer than 5 answers for this staff member in this period: not shown, to protect staff and citizens",
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgentBreakdown {
+    pub key: String,
+    /// The agent's name.
+    pub label: String,
+    pub n: i64,
+    pub average: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgentOption {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DashboardView {
+    pub invited: i64,
+    pub answered: i64,
+    pub response_rate: Option<f64>,
+    pub average: Option<f64>,
+    pub by_week: Vec<Breakdown>,
+    pub by_service: Vec<Breakdown>,
+    pub by_agent: Vec<AgentBreakdown>,
+    pub by_channel: Vec<Breakdown>,
+    pub by_quality: Vec<Breakdown>,
+    pub again: Vec<Breakdown>,
+    /// For the filters.
+    pub services: Vec<String>,
+    pub agents: Vec<AgentOption>,
+}
+
+/// The satisfaction figures for the filters.
+#[utoipa::path(get, path = "/api/v1/dashboard/tevredenheid", tag = "surveys", params(Filters),
+    responses((status = 200, body = DashboardView), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn satisfaction(
+    State(state): State<AppState>,
+    _manager: Authorized<Managers>,
+    Query(f): Query<Filters>,
+) -> ApiResult<axum::Json<DashboardView>> {
+    let filter = f.filter()?;
+    guard_agent(&state, &filter).await?;
+    let d = state.store.dashboard(&filter).await?;
+    let staff = state.store.staff_names().await?;
+    let name = |id: &str| id.parse::<i64>().ok().and_then(|id| staff.get(&id).cloned()).unwrap_or_default();
+    // The choices for the filters: every service and agent with answers in the period.
+    let everything = AnswerFilter { from: filter.from, to: filter.to, ..Default::default() };
+    let (_, marginals) = state.store.marginals(&everything).await?;
+    let mut services: Vec<String> =
+        marginals.iter().filter(|(kind, _, _)| kind == "service").map(|(_, key, _)| key.clone()).collect();
+    services.sort();
+    let mut agent_ids: Vec<i64> =
+        marginals.iter().filter(|(kind, _, _)| kind == "agent").filter_map(|(_, key, _)| key.parse().ok()).collect();
+    agent_ids.sort();
+    Ok(axum::Json(DashboardView {
+        invited: d.invited,
+        answered: d.answered,
+        response_rate: d.response_rate,
+        average: d.average,
+        by_week: d.by_week,
+        by_service: d.by_service,
+        by_agent: d
+            .by_agent
+            .into_iter()
+            .map(|b| AgentBreakdown { label: name(&b.key), key: b.key, n: b.n, average: b.average })
+            .collect(),
+        by_channel: d.by_channel,
+        by_quality: d.by_quality,
+        again: d.again,
+        services,
+        agents: agent_ids
+            .into_iter()
+            .map(|id| AgentOption { id, name: staff.get(&id).cloned().unwrap_or_default() })
+            .collect(),
+    }))
+}
+
+fn matches(row: &AnswerRow, q: Option<&str>) -> bool {
+    match q.map(str::trim).filter(|q| !q.is_empty()) {
+        None => true,
+        Some(q) => row.comment.as_deref().is_some_and(|c| c.to_lowercase().contains(&q.to_lowercase())),
+    }
+}
+
+/// The free-text comments for the filters (and `q`), newest first, at most 200.
+#[utoipa::path(get, path = "/api/v1/dashboard/opmerkingen", tag = "surveys", params(Filters),
+    responses((status = 200, body = Vec<AnswerRow>), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn comments(
+    State(state): State<AppState>,
+    _manager: Authorized<Managers>,
+    Query(f): Query<Filters>,
+) -> ApiResult<axum::Json<Vec<AnswerRow>>> {
+    let filter = f.filter()?;
+    guard_agent(&state, &filter).await?;
+    let rows = state.store.answers(&filter, true, 2000).await?;
+    Ok(axum::Json(rows.into_iter().filter(|r| matches(r, f.q.as_deref())).take(200).collect()))
+}
+
+/// A CSV field: quoted when it holds a separator, quote or line break, and defused when a
+/// spreadsheet would read it as a formula (a comment starting with `=`, `+`, `-` or `@`).
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r', ';']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// The filtered answers as CSV (UTF-8, comma-separated, a header row), at most 100 000 rows.
+#[utoipa::path(get, path = "/api/v1/dashboard/antwoorden.csv", tag = "surveys", params(Filters),
+    responses((status = 200, content_type = "text/csv"), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn csv(
+    State(state): State<AppState>,
+    _manager: Authorized<Managers>,
+    Query(f): Query<Filters>,
+) -> ApiResult<Response> {
+    let filter = f.filter()?;
+    guard_agent(&state, &filter).await?;
+    let rows = state.store.answers(&filter, false, 100_000).await?;
+    let mut out = String::from("day,service,channel,overall,ease,quality,again,comment,rtt_ms,loss_permille\r\n");
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for r in rows.iter().filter(|r| matches(r, f.q.as_deref())) {
+        let line = [
+            r.day.to_string(),
+            csv_field(&r.service),
+            r.channel.clone(),
+            r.overall.to_string(),
+            opt(r.ease),
+            opt(r.quality),
+            r.again.clone().unwrap_or_default(),
+            csv_field(r.comment.as_deref().unwrap_or("")),
+            opt(r.rtt_ms),
+            opt(r.loss_permille),
+        ];
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"enquete-antwoorden.csv\""),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_fields_are_quoted_and_defused() {
+        assert_eq!(super::csv_field("Vlot"), "Vlot");
+        assert_eq!(super::csv_field("a, b"), "\"a, b\"");
+        assert_eq!(super::csv_field("zei \"ok\""), "\"zei \"\"ok\"\"\"");
+        assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+    }
+}
