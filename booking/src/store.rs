@@ -62,7 +62,9 @@ pub use payments::{Applied, Cancelled, CodeIssuer, Confirmed, Invoice, NewPaymen
 pub use reservations::ReservationFilter;
 pub use retention::Purged;
 pub use staff::StaffRecord;
-pub use surveys::{AnswerFilter, AnswerGroup, AnswerRow, NewInvitation, SurveyContext, SurveyView, Tally};
+pub use surveys::{
+    AnswerFilter, AnswerGroup, AnswerRow, CommentFilter, NewInvitation, SurveyContext, SurveyView, Tally,
+};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");

@@ -6,7 +6,7 @@ mod common;
 
 use balie_booking::calls::{CallRequest, NewParticipant, ParticipantRole};
 use balie_booking::outbox::{DeliveryStatus, NewMail};
-use balie_booking::store::{AnswerFilter, NewInvitation, SurveyContext};
+use balie_booking::store::{AnswerFilter, CommentFilter, NewInvitation, SurveyContext};
 use balie_booking::surveys::{Again, Answer, Channel, Dashboard};
 use balie_booking::{Error, Store};
 use common::*;
@@ -18,6 +18,8 @@ on_both_backends! {
         postgres_a_survey_link_is_answered_once_without_the_person;
     the_dashboard_adds_up =>
         sqlite_the_dashboard_adds_up, postgres_the_dashboard_adds_up;
+    comments_are_searched_in_the_database =>
+        sqlite_comments_are_searched_in_the_database, postgres_comments_are_searched_in_the_database;
 }
 
 async fn a_call(store: &Store) -> i64 {
@@ -78,7 +80,7 @@ async fn a_survey_link_is_answered_once_without_the_person(store: Store) {
     assert!(matches!(store.answer_survey("tok-1-0123456789abcdef", &answer, now()).await, Err(Error::State(_))));
     assert!(matches!(store.survey("tok-1-0123456789abcdef", now()).await, Err(Error::State(_))), "410, not 404");
     assert!(store.mails(DeliveryStatus::Pending, 10).await.unwrap().is_empty(), "the e-mail invitation is withdrawn");
-    let rows = store.answers(&AnswerFilter::default(), true, 10).await.unwrap();
+    let rows = store.answers(&AnswerFilter::default(), CommentFilter::Present, 10).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].comment.as_deref(), Some("Vlot!"));
     // A bad answer names its fields; an expired link is closed.
@@ -132,4 +134,39 @@ async fn the_dashboard_adds_up(store: Store) {
         store.invited(&agent_two).await.unwrap(),
     );
     assert_eq!(store.dashboard(&agent_two).await.unwrap(), scanned);
+    assert_eq!(store.count_answers(&agent_two).await.unwrap(), 6);
+    assert_eq!(store.count_answers(&AnswerFilter { agent_id: Some(2), ..week.clone() }).await.unwrap(), 1);
+    let service = AnswerFilter { service: Some("afval-en-milieu".into()), channel: Some(Channel::Video), ..week };
+    assert_eq!(store.count_answers(&service).await.unwrap(), 4);
+    let nobody = AnswerFilter { service: Some("paspoorten".into()), ..Default::default() };
+    assert_eq!(store.count_answers(&nobody).await.unwrap(), 0);
+}
+
+async fn comments_are_searched_in_the_database(store: Store) {
+    let call = a_call(&store).await;
+    let comments = ["Vlot en VRIENDELIJK", "100% tevreden", "geluid_viel weg", "C:\\pad", "vriendelijke balie"];
+    let invitations: Vec<_> =
+        (0..6).map(|i| invitation(call, &format!("tok-c{i}-0123456789abcdef"), 1, false)).collect();
+    store.invite_to_survey(&invitations, now()).await.unwrap();
+    for (i, comment) in comments.iter().map(|c| Some(c.to_string())).chain([None]).enumerate() {
+        let a = Answer { overall: 4, ease: None, quality: None, again: None, comment };
+        store.answer_survey(&format!("tok-c{i}-0123456789abcdef"), &a, now()).await.unwrap();
+    }
+    let found = |q: &'static str| {
+        let store = store.clone();
+        async move {
+            let rows = store.answers(&AnswerFilter::default(), CommentFilter::Containing(q), 10).await.unwrap();
+            let mut found: Vec<String> = rows.into_iter().filter_map(|r| r.comment).collect();
+            found.sort();
+            found
+        }
+    };
+    assert_eq!(found("vriendelijk").await, ["Vlot en VRIENDELIJK", "vriendelijke balie"], "case-insensitive");
+    assert_eq!(found("%").await, ["100% tevreden"], "% matches itself");
+    assert_eq!(found("_").await, ["geluid_viel weg"], "_ matches itself");
+    assert_eq!(found("\\").await, ["C:\\pad"], "the escape character matches itself");
+    assert!(found("paspoort").await.is_empty());
+    assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Present, 10).await.unwrap().len(), 5);
+    assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Any, 10).await.unwrap().len(), 6);
+    assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Any, 2).await.unwrap().len(), 2, "limit");
 }

@@ -1,7 +1,8 @@
 // After the call, in headless Chromium: the agent ends a call, the citizen's end page shows the
 // satisfaction survey, the citizen answers it; a manager signed in on /dashboard in another
 // browser context sees the answer in the figures and the comments and downloads it as CSV; the
-// citizen's old link now shows that the call is over (410).
+// citizen's old link now shows that the call is over (410). The guest skips the survey: the page
+// tells the server, so that no e-mail invitation follows.
 //
 //   node tests/e2e/survey.mjs < input.json
 //
@@ -28,7 +29,7 @@ async function join(browser, base, link) {
 runMain(async () => {
   const input = readInput();
   const { base } = input;
-  const [agentLink, citizenLink] = input.links;
+  const [agentLink, citizenLink, guestLink] = input.links;
   const browser = await launch();
   const summary = { axe: {} };
   try {
@@ -37,7 +38,11 @@ runMain(async () => {
     const item = agent.page.locator(`#waiting li[data-participant="${citizenLink.participant_id}"]`);
     await item.getByRole("button", { name: "Binnenlaten", exact: true }).click({ timeout: STEP });
     await citizen.page.waitForFunction(() => window.balie?.me?.presence === "in_call" && !!window.balie?.pc, null, { timeout: STEP });
-    log("the citizen is in the call");
+    const guest = await join(browser, base, guestLink);
+    const guestItem = agent.page.locator(`#waiting li[data-participant="${guestLink.participant_id}"]`);
+    await guestItem.getByRole("button", { name: "Binnenlaten", exact: true }).click({ timeout: STEP });
+    await guest.page.waitForFunction(() => window.balie?.me?.presence === "in_call", null, { timeout: STEP });
+    log("the citizen and the guest are in the call");
 
     // The agent ends the call for everyone (the page asks to confirm).
     agent.page.once("dialog", (d) => d.accept());
@@ -59,6 +64,18 @@ runMain(async () => {
     });
     summary.axe.thanks = await expectAccessible(citizen.page, "end page, thanks");
     log("answered");
+
+    // The guest skips; the page tells the server (no e-mail invitation later).
+    await guest.page.waitForSelector('[data-testid="survey-skip"]', { timeout: STEP }).catch((e) => {
+      throw new Error(`no survey for the guest: ${e.message.split("\n")[0]}\n${guest.lines.join("\n")}`);
+    });
+    const skipped = guest.page.waitForResponse((r) => r.url().endsWith("/api/v1/enquete/overslaan"), { timeout: STEP });
+    await guest.page.click('[data-testid="survey-skip"]');
+    await guest.page.waitForSelector('[data-testid="survey-skipped"]', { timeout: STEP });
+    summary.skip_status = (await skipped).status();
+    check(summary.skip_status === 204, `skipping answers ${summary.skip_status}, not 204`);
+    summary.axe.skipped = await expectAccessible(guest.page, "end page, skipped");
+    log("the guest skipped");
 
     // A manager, in another browser context, on the dashboard.
     const office = await browser.newContext({ locale: "nl-BE", viewport: { width: 1280, height: 1000 }, acceptDownloads: true });

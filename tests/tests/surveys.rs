@@ -101,7 +101,7 @@ async fn pending_survey_mails(app: &TestApp) -> Vec<String> {
 }
 
 async fn a_call_ends_and_its_survey_is_answered_once_and_shown_to_managers(app: &TestApp) {
-    let (_id, citizen, _guest) = a_finished_call(app).await;
+    let (_id, citizen, guest) = a_finished_call(app).await;
     let claimed = claim(app, &citizen).await;
     assert_eq!(claimed["service"], "Afval en milieu");
     assert_eq!(claimed["channel"], "video");
@@ -125,6 +125,19 @@ async fn a_call_ends_and_its_survey_is_answered_once_and_shown_to_managers(app: 
     app.post("/api/v1/enquete/na-gesprek", &json!({"token": citizen})).await.problem(410);
     app.post("/api/v1/enquete", &json!({"token": "00000000000000000000000000000000"})).await.problem(404);
     assert_eq!(pending_survey_mails(app).await, ["els@example.org"], "Jan answered: his invitation is withdrawn");
+    // Els skips: no e-mail follows, and her link stays open should she change her mind.
+    let skipped = claim(app, &guest).await["survey_token"].as_str().unwrap().to_string();
+    assert_eq!(app.post("/api/v1/enquete/overslaan", &json!({"token": skipped})).await.status, 204);
+    assert_eq!(
+        app.post("/api/v1/enquete/overslaan", &json!({"token": skipped})).await.status,
+        204,
+        "twice is harmless"
+    );
+    assert!(pending_survey_mails(app).await.is_empty(), "Els skipped: her invitation is withdrawn");
+    assert_eq!(app.post("/api/v1/enquete", &json!({"token": skipped})).await.status, 200);
+    app.post("/api/v1/enquete/overslaan", &json!({"token": token})).await.problem(410);
+    app.post("/api/v1/enquete/overslaan", &json!({"token": "00000000000000000000000000000000"})).await.problem(404);
+    app.post("/api/v1/enquete/overslaan", &json!({"token": "not a token"})).await.problem(404);
 
     // The manager's view.
     app.login_as("agent").await.get("/api/v1/dashboard/tevredenheid").await.problem(403);

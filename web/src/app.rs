@@ -256,6 +256,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(surveys::claim))
         .routes(routes!(surveys::open))
         .routes(routes!(surveys::answer))
+        .routes(routes!(surveys::skip))
         .routes(routes!(crate::routes::evaluations::open))
         .routes(routes!(crate::routes::evaluations::answer))
         .merge(crate::routes::evaluations::uploads())

@@ -215,6 +215,27 @@ impl Store {
         Ok(())
     }
 
+    /// "Skip" on the survey: no e-mail invitation later (withdrawn if still waiting, the address
+    /// erased). The link stays open until it expires, for whoever changes their mind; skipping
+    /// twice is harmless. Unknown is [`Error::NotFound`], answered or closed [`Error::State`].
+    pub async fn skip_survey(&self, token: &str, now: Timestamp) -> Result<()> {
+        self.survey(token, now).await?;
+        let mut tx = self.begin_write().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE survey_invitations SET email = NULL WHERE token_hash = $1 AND answered_at IS NULL RETURNING id",
+        )
+        .bind(token_hash(token))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = id.ok_or_else(|| Error::State("this survey was answered already: thank you".into()))?;
+        sqlx::query("DELETE FROM outbox WHERE survey_invitation_id = $1 AND status = 'pending'")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Records what was purged (never the purged data itself).
     pub async fn log_purge(&self, subject: &str, detail: &str, now: Timestamp) -> Result<()> {
         sqlx::query("INSERT INTO purge_log (at, subject, detail) VALUES ($1, $2, $3)")
@@ -281,8 +302,94 @@ pub struct AnswerRow {
     pub loss_permille: Option<i64>,
 }
 
-const FILTER: &str = "($1 IS NULL OR day >= $1) AND ($2 IS NULL OR day <= $2) AND ($3 IS NULL OR service = $3) \
-                      AND ($4 IS NULL OR agent_id = $4) AND ($5 IS NULL OR channel = $5)";
+/// Which answers' comments the list and the export keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentFilter<'a> {
+    Any,
+    /// Only answers with a comment.
+    Present,
+    /// Only comments containing this text (case-insensitive for ASCII on SQLite, for all of
+    /// Unicode on PostgreSQL; `%` and `_` match themselves).
+    Containing(&'a str),
+}
+
+/// A value bound to one placeholder of a [`Where`].
+enum Bound {
+    Text(String),
+    Int(i64),
+}
+
+/// The WHERE clause of a filter, with only the conditions that are set. Written as
+/// `($n IS NULL OR col = $n)`, one statement for every filter, neither SQLite nor PostgreSQL
+/// could use the (service, day) and (agent_id, day) indexes, and a one-agent view over a year
+/// scanned every answer (docs/benchmarks.md).
+struct Where {
+    conditions: Vec<String>,
+    values: Vec<Bound>,
+}
+
+impl Where {
+    fn of(f: &AnswerFilter) -> Where {
+        let mut w = Where { conditions: vec!["1 = 1".into()], values: Vec::new() };
+        if let Some(from) = f.from {
+            w.push("day >=", Bound::Text(from.to_string()));
+        }
+        if let Some(to) = f.to {
+            w.push("day <=", Bound::Text(to.to_string()));
+        }
+        if let Some(service) = &f.service {
+            w.push("service =", Bound::Text(service.clone()));
+        }
+        if let Some(agent) = f.agent_id {
+            w.push("agent_id =", Bound::Int(agent));
+        }
+        if let Some(channel) = f.channel {
+            w.push("channel =", Bound::Text(channel.as_str().into()));
+        }
+        w
+    }
+
+    /// Adds `<left> $n` with the next placeholder.
+    fn push(&mut self, left: &str, value: Bound) {
+        self.values.push(value);
+        self.conditions.push(format!("{left} ${}", self.values.len()));
+    }
+
+    fn comments(&mut self, c: CommentFilter<'_>) {
+        match c {
+            CommentFilter::Any => {}
+            CommentFilter::Present => self.conditions.push("comment IS NOT NULL".into()),
+            CommentFilter::Containing(text) => {
+                let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                self.push("LOWER(comment) LIKE", Bound::Text(format!("%{escaped}%")));
+                let last = self.conditions.last_mut().expect("just pushed");
+                last.push_str(" ESCAPE '\\'");
+            }
+        }
+    }
+
+    /// The next free placeholder number (for a LIMIT after the conditions).
+    fn next(&self) -> usize {
+        self.values.len() + 1
+    }
+
+    fn sql(&self) -> String {
+        self.conditions.join(" AND ")
+    }
+
+    fn bind<'q>(
+        self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for value in self.values {
+            q = match value {
+                Bound::Text(t) => q.bind(t),
+                Bound::Int(i) => q.bind(i),
+            };
+        }
+        q
+    }
+}
 
 fn parse_day(s: &str) -> Result<Date> {
     s.parse().map_err(|_| Error::Corrupt(format!("survey day {s}")))
@@ -292,6 +399,7 @@ impl Store {
     /// The filtered answers grouped by day, service, agent, channel, quality grade and "again",
     /// in one scan: every breakdown of the dashboard is summed from these groups.
     pub async fn answer_groups(&self, f: &AnswerFilter) -> Result<Vec<AnswerGroup>> {
+        let filter = Where::of(f);
         let sql = format!(
             "SELECT day, service, agent_id, channel, again, \
                CASE WHEN rtt_ms IS NULL AND loss_permille IS NULL THEN 'unknown' \
@@ -299,10 +407,11 @@ impl Store {
                     WHEN COALESCE(rtt_ms, 0) <= 400 AND COALESCE(loss_permille, 0) <= 50 THEN 'fair' \
                     ELSE 'poor' END AS grade, \
                COUNT(*) AS n, CAST(SUM(overall) AS BIGINT) AS total \
-             FROM survey_answers WHERE {FILTER} \
-             GROUP BY day, service, agent_id, channel, again, grade"
+             FROM survey_answers WHERE {} \
+             GROUP BY day, service, agent_id, channel, again, grade",
+            filter.sql()
         );
-        let rows = self.bind_filter(sqlx::query(&sql), f).fetch_all(&self.pool).await?;
+        let rows = filter.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 Ok(AnswerGroup {
@@ -332,16 +441,12 @@ impl Store {
 
     /// The per-day totals and the per-(kind, key) totals of the marginals in `f`'s period.
     pub async fn marginals(&self, f: &AnswerFilter) -> Result<(Vec<(Date, Tally)>, Vec<(String, String, Tally)>)> {
-        let from = f.from.map(|d| d.to_string());
-        let to = f.to.map(|d| d.to_string());
-        let rows = sqlx::query(
-            "SELECT day, n, total FROM survey_marginals WHERE kind = 'all' \
-             AND ($1 IS NULL OR day >= $1) AND ($2 IS NULL OR day <= $2)",
-        )
-        .bind(from.clone())
-        .bind(to.clone())
-        .fetch_all(&self.pool)
-        .await?;
+        // Only the period: the marginals are per day, and a plain day range is served by the
+        // (day, kind, key) primary key.
+        let period = || Where::of(&AnswerFilter { from: f.from, to: f.to, ..Default::default() });
+        let filter = period();
+        let sql = format!("SELECT day, n, total FROM survey_marginals WHERE kind = 'all' AND {}", filter.sql());
+        let rows = filter.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;
         let days = rows
             .iter()
             .map(|r| {
@@ -351,14 +456,13 @@ impl Store {
                 ))
             })
             .collect::<Result<Vec<_>>>()?;
-        let rows = sqlx::query(
+        let filter = period();
+        let sql = format!(
             "SELECT kind, key, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(total) AS BIGINT) AS total FROM survey_marginals \
-             WHERE kind <> 'all' AND ($1 IS NULL OR day >= $1) AND ($2 IS NULL OR day <= $2) GROUP BY kind, key",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE kind <> 'all' AND {} GROUP BY kind, key",
+            filter.sql()
+        );
+        let rows = filter.bind(sqlx::query(&sql)).fetch_all(&self.pool).await?;
         let marginals = rows
             .iter()
             .map(|r| {
@@ -400,22 +504,31 @@ impl Store {
 
     /// How many were invited under the filter (the response rate's denominator).
     pub async fn invited(&self, f: &AnswerFilter) -> Result<i64> {
-        let sql = format!(
-            "SELECT CAST(COALESCE(SUM(invited), 0) AS BIGINT) FROM survey_invited WHERE {}",
-            FILTER.replace("agent_id = $4", "agent_id = COALESCE($4, 0)")
-        );
-        Ok(self.bind_filter(sqlx::query(&sql), f).fetch_one(&self.pool).await?.try_get(0)?)
+        let filter = Where::of(f);
+        let sql =
+            format!("SELECT CAST(COALESCE(SUM(invited), 0) AS BIGINT) FROM survey_invited WHERE {}", filter.sql());
+        Ok(filter.bind(sqlx::query(&sql)).fetch_one(&self.pool).await?.try_get(0)?)
     }
 
-    /// The filtered answers, newest first, at most `limit`; `with_comment` keeps only those with
-    /// a comment (the comments list).
-    pub async fn answers(&self, f: &AnswerFilter, with_comment: bool, limit: i64) -> Result<Vec<AnswerRow>> {
+    /// How many answers match the filter (an index range count: the agent guard's question).
+    pub async fn count_answers(&self, f: &AnswerFilter) -> Result<i64> {
+        let filter = Where::of(f);
+        let sql = format!("SELECT COUNT(*) FROM survey_answers WHERE {}", filter.sql());
+        Ok(filter.bind(sqlx::query(&sql)).fetch_one(&self.pool).await?.try_get(0)?)
+    }
+
+    /// The filtered answers, newest first, at most `limit`, with `comments` deciding which
+    /// comments count (the comments list keeps only answers with one).
+    pub async fn answers(&self, f: &AnswerFilter, comments: CommentFilter<'_>, limit: i64) -> Result<Vec<AnswerRow>> {
+        let mut filter = Where::of(f);
+        filter.comments(comments);
         let sql = format!(
             "SELECT day, service, channel, overall, ease, quality, again, comment, rtt_ms, loss_permille \
-             FROM survey_answers WHERE {FILTER} {} ORDER BY id DESC LIMIT $6",
-            if with_comment { "AND comment IS NOT NULL" } else { "" }
+             FROM survey_answers WHERE {} ORDER BY id DESC LIMIT ${}",
+            filter.sql(),
+            filter.next()
         );
-        let rows = self.bind_filter(sqlx::query(&sql), f).bind(limit).fetch_all(&self.pool).await?;
+        let rows = filter.bind(sqlx::query(&sql)).bind(limit).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 Ok(AnswerRow {
@@ -432,18 +545,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    fn bind_filter<'q>(
-        &self,
-        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-        f: &AnswerFilter,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-        q.bind(f.from.map(|d| d.to_string()))
-            .bind(f.to.map(|d| d.to_string()))
-            .bind(f.service.clone())
-            .bind(f.agent_id)
-            .bind(f.channel.map(|c| c.as_str()))
     }
 }
 

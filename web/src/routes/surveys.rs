@@ -118,3 +118,17 @@ pub async fn answer(State(state): State<AppState>, Json(b): Json<AnswerBody>) ->
     state.store.answer_survey(&b.token, &answer, crate::routes::now()).await.map_err(gone_or)?;
     Ok(StatusCode::CREATED)
 }
+
+/// "Skip": the participant does not want to answer, so no e-mail invitation follows. The link
+/// stays valid (a participant may still change their mind).
+#[utoipa::path(post, path = "/api/v1/enquete/overslaan", tag = "surveys", request_body = ByToken,
+    responses((status = 204, description = "no invitation will be e-mailed"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 410, body = Problem, content_type = "application/problem+json")))]
+pub async fn skip(State(state): State<AppState>, Json(b): Json<ByToken>) -> ApiResult<StatusCode> {
+    if !plausible(&b.token) {
+        return Err(ApiError::UnknownLink);
+    }
+    state.store.skip_survey(&b.token, crate::routes::now()).await.map_err(gone_or)?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -107,7 +107,11 @@ export function mountSurvey(container, { token, context = null, headingLevel = 2
     onDone?.(state);
   };
 
-  form.querySelector("#survey-skip").addEventListener("click", () => done("skipped", "survey.skipped"));
+  form.querySelector("#survey-skip").addEventListener("click", () => {
+    done("skipped", "survey.skipped");
+    // So that no e-mail invitation follows. Best effort: skipping never shows an error.
+    api("/api/v1/enquete/overslaan", { method: "POST", body: { token } }).catch(() => {});
+  });
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
