@@ -56,7 +56,8 @@ pub use appointment_notes::AppointmentNotes;
 pub use cache::{Catalogue, CATALOGUE_TTL};
 pub use catalogue::MaintenanceBlock;
 pub use evaluations::{
-    ClosedDefect, DefectClosedMail, DefectReport, EvaluationView, NewEvaluation, RoomTally, StoredPhoto,
+    ClosedDefect, DefectClosedMail, DefectReport, DefectRow, EvaluationRow, EvaluationView, NewEvaluation, RoomTally,
+    StoredPhoto,
 };
 pub use payments::{Applied, Cancelled, CodeIssuer, Confirmed, Invoice, NewPayment, Payment, RefundDue};
 pub use reservations::ReservationFilter;

@@ -104,6 +104,13 @@ runMain(async () => {
     const csv = await dash.evaluate(async (u) => (await fetch(u)).text(), href);
     check(csv.split(/\r?\n/).filter(Boolean).length === 2 && csv.includes("yes") && csv.includes("Heel vriendelijk geholpen"), `the CSV holds the answer: ${csv}`);
     summary.csv_lines = csv.split(/\r?\n/).filter(Boolean).length;
+    // The rooms' exports, for the same period.
+    for (const [id, header] of [["dash-csv-evaluations", "day,room_id,room,score,comment"], ["dash-csv-defects", "id,reported_at,room_id,room,status,description"]]) {
+      const link = await dash.locator(`[data-testid="${id}"]`).getAttribute("href");
+      check(link.includes(`van=`) && link.includes(`tot=`), `${id} follows the period: ${link}`);
+      const [status, body] = await dash.evaluate(async (u) => { const r = await fetch(u); return [r.status, await r.text()]; }, link);
+      check(status === 200 && body.startsWith(header), `${id}: ${status} ${body.slice(0, 200)}`);
+    }
 
     // The citizen's old link: the call is over.
     const again = await browser.newContext({ locale: "nl-BE" });

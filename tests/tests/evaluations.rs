@@ -282,4 +282,44 @@ both!(a_used_room_is_evaluated_once_and_a_defect_is_reported_fixed_and_told, asy
     assert_eq!((rooms[0]["defects_open"].as_i64(), rooms[0]["defects_closed"].as_i64()), (Some(0), Some(1)));
     manager.get(&format!("/api/v1/dashboard/zalen?van={day}&tot={today}")).await.problem(422);
     manager.get("/api/v1/dashboard/zalen?from=2026-01-01").await.problem(400);
+
+    // The same as CSV: the evaluations and the defect reports of the period.
+    let csv = |path: String, cookie: String| async move {
+        let r = app.http.get(format!("{}{path}", app.base)).header("cookie", cookie).send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        (status, headers, r.text().await.unwrap())
+    };
+    let (status, headers, text) =
+        csv(format!("/api/v1/dashboard/zalen/evaluaties.csv?van={today}&tot={day}"), manager.cookie.clone()).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(headers["content-disposition"], "attachment; filename=\"zaalevaluaties.csv\"");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(
+        text,
+        format!("day,room_id,room,score,comment\r\n{day},{room},Raadzaal,4,\"Proper, maar de beamer was stuk.\"\r\n")
+    );
+    let (status, _, text) =
+        csv(format!("/api/v1/dashboard/zalen/defecten.csv?van={today}&tot={day}"), manager.cookie.clone()).await;
+    assert_eq!(status, 200, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,reported_at,room_id,room,status,description,resolution,closed_at,photos");
+    assert_eq!(lines.len(), 2, "{text}");
+    let fields: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(fields.len(), 9, "{text}");
+    assert_eq!(
+        (fields[0], fields[2], fields[3], fields[4]),
+        (&*report_id.to_string(), &*room.to_string(), "Raadzaal", "closed")
+    );
+    assert_eq!((fields[5], fields[6], fields[8]), (description, resolution, "1"));
+    assert!(fields[1].starts_with(&today.to_string()) && fields[7].starts_with(&today.to_string()), "{text}");
+    assert!(!text.contains(CUSTOMER), "never the reporter's address");
+    // A period without any: the header only; a bad period: 422; not for resource admins.
+    let (_, _, empty) =
+        csv("/api/v1/dashboard/zalen/defecten.csv?van=2020-01-01&tot=2020-01-31".into(), manager.cookie.clone()).await;
+    assert_eq!(empty, "id,reported_at,room_id,room,status,description,resolution,closed_at,photos\r\n");
+    manager.get(&format!("/api/v1/dashboard/zalen/evaluaties.csv?van={day}&tot={today}")).await.problem(422);
+    admin.get("/api/v1/dashboard/zalen/defecten.csv").await.problem(403);
+    app.get("/api/v1/dashboard/zalen/evaluaties.csv").await.problem(401);
 });

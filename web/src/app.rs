@@ -264,6 +264,8 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(crate::routes::evaluations::photo))
         .routes(routes!(crate::routes::evaluations::close))
         .routes(routes!(crate::routes::evaluations::rooms))
+        .routes(routes!(crate::routes::room_exports::evaluations))
+        .routes(routes!(crate::routes::room_exports::defects))
         .routes(routes!(dashboard::satisfaction))
         .routes(routes!(dashboard::comments))
         .routes(routes!(dashboard::csv))

@@ -19,6 +19,7 @@ pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod confirmations;
+mod csv;
 pub mod error;
 pub mod evaluations;
 pub mod extract;

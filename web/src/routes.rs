@@ -14,6 +14,7 @@ pub mod health;
 pub mod mail;
 pub mod payments;
 pub mod reservations;
+pub mod room_exports;
 pub mod series;
 pub mod session;
 pub mod signaling;

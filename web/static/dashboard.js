@@ -224,6 +224,10 @@ function failed(error) {
 
 function updateCsv() {
   $("csv").href = `/api/v1/dashboard/antwoorden.csv?${query(state.filters)}`;
+  // The rooms' exports follow the period only, like their figures.
+  const period = new URLSearchParams({ van: state.filters.van, tot: state.filters.tot });
+  $("csv-evaluations").href = `/api/v1/dashboard/zalen/evaluaties.csv?${period}`;
+  $("csv-defects").href = `/api/v1/dashboard/zalen/defecten.csv?${period}`;
 }
 
 // --- rendering ----------------------------------------------------------------------------------

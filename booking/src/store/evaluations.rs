@@ -117,6 +117,28 @@ pub struct RoomTally {
     pub defects_closed: i64,
 }
 
+/// One answered evaluation as the managers' export shows it: no person, no reservation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationRow {
+    pub day: Date,
+    pub resource_id: i64,
+    pub score: i64,
+    pub comment: Option<String>,
+}
+
+/// One defect report as the managers' export shows it (never the reporter's address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefectRow {
+    pub id: i64,
+    pub resource_id: i64,
+    pub created_at: Timestamp,
+    pub status: DefectStatus,
+    pub description: String,
+    pub resolution: Option<String>,
+    pub closed_at: Option<Timestamp>,
+    pub photos: i64,
+}
+
 fn parse_day(s: &str) -> Result<Date> {
     s.parse().map_err(|_| Error::Corrupt(format!("evaluation day {s}")))
 }
@@ -421,6 +443,60 @@ impl Store {
         }
         tx.commit().await?;
         self.defect(id).await
+    }
+
+    /// The evaluations of days `from..=to`, by day, at most `limit` (the export).
+    pub async fn evaluation_answers(&self, from: Date, to: Date, limit: i64) -> Result<Vec<EvaluationRow>> {
+        let rows = sqlx::query(
+            "SELECT day, resource_id, score, comment FROM room_evaluation_answers \
+             WHERE day >= $1 AND day <= $2 ORDER BY day, id LIMIT $3",
+        )
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(EvaluationRow {
+                    day: parse_day(&r.try_get::<String, _>("day")?)?,
+                    resource_id: r.try_get("resource_id")?,
+                    score: r.try_get("score")?,
+                    comment: r.try_get("comment")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The defects reported in `[from, to)`, oldest first, at most `limit` (the export); one
+    /// query, the photos counted in it.
+    pub async fn defects_reported(&self, from: Timestamp, to: Timestamp, limit: i64) -> Result<Vec<DefectRow>> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.resource_id, d.created_at, d.status, d.description, d.resolution, d.closed_at, \
+               (SELECT COUNT(*) FROM defect_photos p WHERE p.report_id = d.id) AS photos \
+             FROM defect_reports d WHERE d.created_at >= $1 AND d.created_at < $2 ORDER BY d.id LIMIT $3",
+        )
+        .bind(secs(from))
+        .bind(secs(to))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let status: String = r.try_get("status")?;
+                Ok(DefectRow {
+                    id: r.try_get("id")?,
+                    resource_id: r.try_get("resource_id")?,
+                    created_at: ts(r.try_get("created_at")?),
+                    status: DefectStatus::parse(&status)
+                        .ok_or_else(|| Error::Corrupt(format!("defect status {status}")))?,
+                    description: r.try_get("description")?,
+                    resolution: r.try_get("resolution")?,
+                    closed_at: r.try_get::<Option<i64>, _>("closed_at")?.map(ts),
+                    photos: r.try_get("photos")?,
+                })
+            })
+            .collect()
     }
 
     /// Per room or court: evaluations answered on days `from..=to` and defects reported in

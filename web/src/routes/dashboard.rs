@@ -2,8 +2,7 @@
 //! agent (only with at least five answers), channel and call quality; the comments; a CSV export.
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use balie_booking::store::{AnswerFilter, AnswerRow, CommentFilter};
 use balie_booking::surveys::{Breakdown, Channel};
 use jiff::civil::Date;
@@ -11,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Authorized, Managers};
+use crate::csv::{self, Csv};
 use crate::error::{ApiResult, Problem};
 use crate::extract::Query;
 use crate::state::AppState;
@@ -187,17 +187,6 @@ pub async fn comments(
     Ok(axum::Json(state.store.answers(&filter, f.comments(CommentFilter::Present), 200).await?))
 }
 
-/// A CSV field: quoted when it holds a separator, quote or line break, and defused when a
-/// spreadsheet would read it as a formula (a comment starting with `=`, `+`, `-` or `@`).
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r', ';']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The filtered answers as CSV (UTF-8, comma-separated, a header row), at most 100 000 rows.
 #[utoipa::path(get, path = "/api/v1/dashboard/antwoorden.csv", tag = "surveys", params(Filters),
     responses((status = 200, content_type = "text/csv"), (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -210,42 +199,20 @@ pub async fn csv(
     let filter = f.filter()?;
     guard_agent_listing(&state, &filter).await?;
     let rows = state.store.answers(&filter, f.comments(CommentFilter::Any), 100_000).await?;
-    let mut out = String::from("day,service,channel,overall,ease,quality,again,comment,rtt_ms,loss_permille\r\n");
-    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut out = Csv::new("day,service,channel,overall,ease,quality,again,comment,rtt_ms,loss_permille");
     for r in &rows {
-        let line = [
+        out.row(&[
             r.day.to_string(),
-            csv_field(&r.service),
+            csv::text(&r.service),
             r.channel.clone(),
             r.overall.to_string(),
-            opt(r.ease),
-            opt(r.quality),
+            csv::number(r.ease),
+            csv::number(r.quality),
             r.again.clone().unwrap_or_default(),
-            csv_field(r.comment.as_deref().unwrap_or("")),
-            opt(r.rtt_ms),
-            opt(r.loss_permille),
-        ];
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
+            csv::text(r.comment.as_deref().unwrap_or("")),
+            csv::number(r.rtt_ms),
+            csv::number(r.loss_permille),
+        ]);
     }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"enquete-antwoorden.csv\""),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        out,
-    )
-        .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(super::csv_field("Vlot"), "Vlot");
-        assert_eq!(super::csv_field("a, b"), "\"a, b\"");
-        assert_eq!(super::csv_field("zei \"ok\""), "\"zei \"\"ok\"\"\"");
-        assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
+    Ok(out.into_response("enquete-antwoorden.csv"))
 }

@@ -243,7 +243,7 @@ pub struct DefectItem {
     pub resource_name: String,
 }
 
-async fn resource_names(state: &AppState) -> ApiResult<HashMap<i64, String>> {
+pub(crate) async fn resource_names(state: &AppState) -> ApiResult<HashMap<i64, String>> {
     Ok(state.store.resources().await?.into_iter().map(|r| (r.id, r.spec.name)).collect())
 }
 
@@ -334,6 +334,32 @@ pub struct Period {
     tot: Option<Date>,
 }
 
+impl Period {
+    /// The first and last day, checked (default: the 90 days up to today).
+    pub(crate) fn days(&self) -> ApiResult<(Date, Date)> {
+        let today = balie_booking::time::local(crate::routes::now()).date();
+        let to = self.tot.unwrap_or(today);
+        let from = self.van.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(90)).unwrap_or(to));
+        let mut problems = balie_booking::error::Problems::default();
+        problems.check(from <= to, "tot", "must not be before van");
+        problems.check(
+            from.until(to).map(|s| s.get_days() as i64 <= MAX_DAYS).unwrap_or(false),
+            "van",
+            "the period may cover at most three years",
+        );
+        problems.into_result()?;
+        Ok((from, to))
+    }
+
+    /// The instants `[start, end)` of the days `from..=to` in Brussels (defects are reported
+    /// at an instant, evaluations on a day).
+    pub(crate) fn instants(from: Date, to: Date) -> ApiResult<(jiff::Timestamp, jiff::Timestamp)> {
+        let midnight = |d: Date| balie_booking::time::instant(d, jiff::civil::Time::midnight());
+        let end = to.tomorrow().map(midnight).map_err(|e| ApiError::invalid("tot", e.to_string()))?;
+        Ok((midnight(from), end))
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Rooms {
     #[schema(value_type = String)]
@@ -355,20 +381,9 @@ pub async fn rooms(
     State(state): State<AppState>,
     Query(p): Query<Period>,
 ) -> ApiResult<axum::Json<Rooms>> {
-    let today = balie_booking::time::local(crate::routes::now()).date();
-    let to = p.tot.unwrap_or(today);
-    let from = p.van.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(90)).unwrap_or(to));
-    let mut problems = balie_booking::error::Problems::default();
-    problems.check(from <= to, "tot", "must not be before van");
-    problems.check(
-        from.until(to).map(|s| s.get_days() as i64 <= MAX_DAYS).unwrap_or(false),
-        "van",
-        "the period may cover at most three years",
-    );
-    problems.into_result()?;
-    let midnight = |d: Date| balie_booking::time::instant(d, jiff::civil::Time::midnight());
-    let end = to.tomorrow().map(midnight).map_err(|e| ApiError::invalid("tot", e.to_string()))?;
-    let tallies = state.store.room_tallies(from, to, midnight(from), end).await?;
+    let (from, to) = p.days()?;
+    let (start, end) = Period::instants(from, to)?;
+    let tallies = state.store.room_tallies(from, to, start, end).await?;
     let names = resource_names(&state).await?;
     let mut rooms: Vec<RoomFigures> = tallies
         .into_iter()
