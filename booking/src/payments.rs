@@ -160,9 +160,11 @@ pub fn parse_structured_communication(s: &str) -> Option<u64> {
     (check == expected).then_some(base)
 }
 
-/// The 10-digit base of invoice `sequence` issued in `year`: the year, then the sequence.
-pub fn invoice_base(year: i16, sequence: i64) -> u64 {
-    (year as u64) * 1_000_000 + (sequence as u64 % 1_000_000)
+/// The 10-digit base of invoice `sequence` (1–999,999) of `year`: the year, then the sequence;
+/// `None` outside that range (the structured communication has room for ten digits).
+pub fn invoice_base(year: i16, sequence: i64) -> Option<u64> {
+    let sequence = u64::try_from(sequence).ok().filter(|s| (1..1_000_000).contains(s))?;
+    Some(u64::try_from(year).ok()? * 1_000_000 + sequence)
 }
 
 /// When an invoice is due: `days` after issue, but never after the day before the reservation
@@ -291,6 +293,10 @@ mod tests {
         assert_eq!(invoice_due(d("2026-11-24"), 30, d("2027-03-01")), d("2026-12-24"));
         assert_eq!(invoice_due(d("2026-11-24"), 30, d("2026-12-01")), d("2026-11-30"));
         assert_eq!(invoice_due(d("2026-11-24"), 30, d("2026-11-24")), d("2026-11-24"));
-        assert_eq!(invoice_base(2026, 42), 2_026_000_042);
+        assert_eq!(invoice_base(2026, 42), Some(2_026_000_042));
+        assert_eq!(invoice_base(2027, 1), Some(2_027_000_001));
+        assert_eq!(invoice_base(2026, 999_999), Some(2_026_999_999));
+        assert_eq!(invoice_base(2026, 1_000_000), None, "never wraps into a number already used");
+        assert_eq!(invoice_base(2026, 0), None);
     }
 }

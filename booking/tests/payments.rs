@@ -29,6 +29,9 @@ on_both_backends! {
     a_second_paid_payment_is_orphaned_for_refund =>
         sqlite_a_second_paid_payment_is_orphaned_for_refund,
         postgres_a_second_paid_payment_is_orphaned_for_refund;
+    invoices_issued_at_once_get_consecutive_numbers =>
+        sqlite_invoices_issued_at_once_get_consecutive_numbers,
+        postgres_invoices_issued_at_once_get_consecutive_numbers;
     an_invoice_confirms_with_a_valid_structured_communication =>
         sqlite_an_invoice_confirms_with_a_valid_structured_communication,
         postgres_an_invoice_confirms_with_a_valid_structured_communication;
@@ -229,13 +232,13 @@ async fn an_invoice_confirms_with_a_valid_structured_communication(store: Store)
     p.provider = Provider::Invoice;
     p.expires_at = None;
     let c = store.confirm_with_invoice(&p, 30, now(), &issuer(), &confirmation_mail).await.unwrap();
-    let invoice = c.invoice.clone().unwrap();
+    let invoice = c.invoice.unwrap();
     assert_eq!(c.payment.status, PaymentStatus::Invoiced);
     assert_eq!(parse_structured_communication(&invoice.structured_communication), Some(invoice.number as u64));
     assert_eq!(invoice.number / 1_000_000, 2026);
     // Due 30 days after issue, but before the day of the reservation.
     assert_eq!(invoice.due_date, date(2026, 12, 9));
-    assert_eq!(store.invoice_of(r.id).await.unwrap(), Some(invoice));
+    assert_eq!(store.invoice_of(r.id).await.unwrap().as_ref(), Some(&invoice));
     assert!(c.code.is_some());
     assert_eq!(store.reservation(r.id).await.unwrap().status, Status::Confirmed);
     // A second invoice gets the next number.
@@ -244,7 +247,48 @@ async fn an_invoice_confirms_with_a_valid_structured_communication(store: Store)
     let mut p2 = new_payment(r2.id, r2.quote.total_cents, 1);
     p2.provider = Provider::Invoice;
     let c2 = store.confirm_with_invoice(&p2, 30, now(), &issuer(), &confirmation_mail).await.unwrap();
-    assert!(c2.invoice.unwrap().number > c.invoice.unwrap().number);
+    // One unbroken series per year: 2026000001, 2026000002, … and 2027000001 in the new year.
+    assert_eq!((invoice.number, c2.invoice.unwrap().number), (2_026_000_001, 2_026_000_002));
+    let new_year = local(date(2027, 1, 4), 9, 0);
+    let req3 = request(room, span(date(2027, 1, 20), (14, 0), (18, 0)), CustomerType::Company);
+    let r3 = store.hold(&req3, None, new_year, ttl()).await.unwrap();
+    let mut p3 = new_payment(r3.id, r3.quote.total_cents, 2);
+    p3.provider = Provider::Invoice;
+    let c3 = store.confirm_with_invoice(&p3, 30, new_year, &issuer(), &confirmation_mail).await.unwrap();
+    let third = c3.invoice.unwrap();
+    assert_eq!(third.number, 2_027_000_001);
+    assert_eq!(parse_structured_communication(&third.structured_communication), Some(2_027_000_001));
+}
+
+async fn invoices_issued_at_once_get_consecutive_numbers(store: Store) {
+    seeded(&store).await;
+    let room = id_of(&store, "feestzaal-het-anker").await;
+    let mut payments = Vec::new();
+    for i in 0..6i8 {
+        let req = request(room, span(date(2026, 12, 14 + i), (14, 0), (16, 0)), CustomerType::Company);
+        let r = store.hold(&req, None, now(), ttl()).await.unwrap();
+        let mut p = new_payment(r.id, r.quote.total_cents, i as u32);
+        p.provider = Provider::Invoice;
+        payments.push(p);
+    }
+    let issued = payments.into_iter().map(|p| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .confirm_with_invoice(&p, 30, now(), &issuer(), &confirmation_mail)
+                .await
+                .unwrap()
+                .invoice
+                .unwrap()
+                .number
+        })
+    });
+    let mut numbers = Vec::new();
+    for task in issued.collect::<Vec<_>>() {
+        numbers.push(task.await.unwrap());
+    }
+    numbers.sort();
+    assert_eq!(numbers, (2_026_000_001..=2_026_000_006).collect::<Vec<_>>(), "no gap, no duplicate");
 }
 
 async fn confirmed_pin(store: &Store) -> (i64, i64, String, String) {

@@ -381,28 +381,30 @@ impl Store {
         .try_get(0)?;
         let issued = crate::time::local(now).date();
         let due = payments::invoice_due(issued, due_days, crate::time::local(reservation.period.start).date());
-        // The invoice id is its sequence number; the placeholders are replaced once it is known.
-        let invoice_id: i64 = sqlx::query(
+        // The next number of the year's unbroken series: the counter row is locked until commit,
+        // and a rollback gives the number back (migration 0010).
+        let sequence: i64 = sqlx::query_scalar(
+            "INSERT INTO invoice_sequences (year, last) VALUES ($1, 1) \
+             ON CONFLICT (year) DO UPDATE SET last = invoice_sequences.last + 1 RETURNING last",
+        )
+        .bind(i64::from(issued.year()))
+        .fetch_one(&mut *tx)
+        .await?;
+        let base = payments::invoice_base(issued.year(), sequence)
+            .ok_or_else(|| Error::State(format!("the invoice numbers of {} are used up", issued.year())))?;
+        sqlx::query(
             "INSERT INTO invoices (reservation_id, payment_id, number, structured_communication, amount_cents, \
-             due_date, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+             due_date, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(p.reservation_id)
         .bind(payment_id)
-        .bind(-payment_id)
-        .bind(format!("pending-{payment_id}"))
+        .bind(base as i64)
+        .bind(payments::structured_communication(base))
         .bind(p.amount_cents)
         .bind(due.to_string())
         .bind(secs(now))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        let base = payments::invoice_base(issued.year(), invoice_id);
-        sqlx::query("UPDATE invoices SET number = $1, structured_communication = $2 WHERE id = $3")
-            .bind(base as i64)
-            .bind(payments::structured_communication(base))
-            .bind(invoice_id)
-            .execute(&mut *tx)
-            .await?;
+        .execute(&mut *tx)
+        .await?;
         let payment = payment_in(&mut tx, payment_id).await?;
         let invoice = Invoice {
             number: base as i64,
