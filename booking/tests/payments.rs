@@ -29,6 +29,9 @@ on_both_backends! {
     a_second_paid_payment_is_orphaned_for_refund =>
         sqlite_a_second_paid_payment_is_orphaned_for_refund,
         postgres_a_second_paid_payment_is_orphaned_for_refund;
+    only_reservations_the_door_let_in_are_evaluated =>
+        sqlite_only_reservations_the_door_let_in_are_evaluated,
+        postgres_only_reservations_the_door_let_in_are_evaluated;
     invoices_issued_at_once_get_consecutive_numbers =>
         sqlite_invoices_issued_at_once_get_consecutive_numbers,
         postgres_invoices_issued_at_once_get_consecutive_numbers;
@@ -296,6 +299,29 @@ async fn confirmed_pin(store: &Store) -> (i64, i64, String, String) {
     let a = store.apply_payment_status(pid, PaymentStatus::Paid, now(), &issuer(), &reminder_mail).await.unwrap();
     let code = a.confirmed.unwrap().code.unwrap();
     (rid, code.door_id, code.pin.clone(), code.qr.clone())
+}
+
+async fn only_reservations_the_door_let_in_are_evaluated(store: Store) {
+    let mut doors = Vec::new();
+    for n in 0..2 {
+        let (rid, pid) = held_and_open(&store, n).await;
+        let a = store.apply_payment_status(pid, PaymentStatus::Paid, now(), &issuer(), &reminder_mail).await.unwrap();
+        let code = a.confirmed.unwrap().code.unwrap();
+        doors.push((rid, code.door_id, code.pin.clone()));
+    }
+    let [(used, door, pin), (no_show, same_door, _)] = doors.try_into().unwrap();
+    assert_eq!(door, same_door);
+    let candidates = |store: Store| async move {
+        let (from, to) = (local(day(), 0, 0), local(day(), 23, 59));
+        store.evaluation_candidates(from, to, 10).await.unwrap().into_iter().map(|r| r.id).collect::<Vec<_>>()
+    };
+    // No device at the door: nothing says the room stayed empty.
+    assert_eq!(candidates(store.clone()).await, [used, no_show]);
+    // With a keypad, only the reservation whose code opened the door was used.
+    store.set_door_key(door, "device-key-digest").await.unwrap();
+    let opened = store.door_attempt(door, &Presented::Pin(pin), Direction::In, KEY, local(day(), 9, 5)).await.unwrap();
+    assert!(matches!(opened, DoorDecision::Open { reservation_id, .. } if reservation_id == used));
+    assert_eq!(candidates(store.clone()).await, [used]);
 }
 
 async fn the_door_opens_inside_the_window_only(store: Store) {

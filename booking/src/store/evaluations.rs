@@ -167,12 +167,17 @@ async fn open_evaluation(conn: &mut sqlx::AnyConnection, token: &str, now: Times
 }
 
 impl Store {
-    /// Confirmed reservations that ended in `[from, to)` and have no evaluation link yet, oldest
-    /// first, at most `limit` (the job's candidates: "yesterday's" reservations).
+    /// Used reservations that ended in `[from, to)` and have no evaluation link yet, oldest
+    /// first, at most `limit` (the job's candidates: "yesterday's" reservations). Used: confirmed,
+    /// and when its code is for a door with a registered device, that door let the code in at
+    /// least once; without a device nothing says the room stayed empty, so it counts as used.
     pub async fn evaluation_candidates(&self, from: Timestamp, to: Timestamp, limit: i64) -> Result<Vec<Reservation>> {
         let ids: Vec<i64> = sqlx::query(
             "SELECT r.id FROM reservations r WHERE r.status = 'confirmed' AND r.ends_at >= $1 AND r.ends_at < $2 \
              AND NOT EXISTS (SELECT 1 FROM room_evaluations e WHERE e.reservation_id = r.id) \
+             AND NOT EXISTS (SELECT 1 FROM access_codes c JOIN doors d ON d.id = c.door_id \
+                 WHERE c.reservation_id = r.id AND d.api_key_hash IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM door_events ev WHERE ev.access_code_id = c.id AND ev.outcome = 'open')) \
              ORDER BY r.ends_at, r.id LIMIT $3",
         )
         .bind(secs(from))
