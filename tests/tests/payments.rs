@@ -314,10 +314,22 @@ mod mollie {
         let r = agent.post(&format!("/api/v1/reservaties/{id}/betalingen"), &json!({"method": "online"})).await;
         let p = r.problem(503);
         assert_eq!(p["type"], "/problems/unavailable");
+        // The attempt Mollie never created is closed, not left open without a Mollie id.
+        let attempts = app.store().payments_of(id).await.unwrap();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!((attempts[0].status, attempts[0].provider_ref.as_deref()), (PaymentStatus::Failed, None));
         fake.fail_all(None);
         // Once it answers again, paying works.
         let again = agent.post(&format!("/api/v1/reservaties/{id}/betalingen"), &json!({"method": "online"})).await;
         assert_eq!(again.status, 201, "{}", again.body);
+        // A Mollie payment left without an id (a crash between the two steps) lapses quietly.
+        let orphan = app.store().payments_of(id).await.unwrap().into_iter().find(|p| p.status == PaymentStatus::Open);
+        let orphan = orphan.expect("the second attempt is open");
+        let lapsed = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(1);
+        let stripped = balie_booking::store::Payment { provider_ref: None, expires_at: Some(lapsed), ..orphan };
+        let applied = balie_web::payments::service::refresh(app.state(), &stripped).await;
+        let applied = applied.unwrap_or_else(|e| panic!("a payment without Mollie id is an error: {e:?}"));
+        assert_eq!(applied.payment.status, PaymentStatus::Expired);
         app.stop().await;
     }
 

@@ -94,8 +94,19 @@ pub async fn start_online(state: &AppState, reservation_id: i64, call_id: Option
                     idempotency_key: new.idempotency_key.clone(),
                     reference: public_id.clone(),
                 })
-                .await
-                .map_err(provider_error)?;
+                .await;
+            let answer = match answer {
+                Ok(answer) => answer,
+                Err(e) => {
+                    // No checkout URL reached anyone, so nobody can pay this attempt: close it
+                    // (the panel shows it failed and a new attempt can start) rather than leave
+                    // an open payment without Mollie id for the sweep to stumble over.
+                    if let Err(closing) = apply(state, &payment, PaymentStatus::Failed).await {
+                        tracing::warn!(payment = payment.id, error = %closing, "closing a payment Mollie did not create");
+                    }
+                    return Err(provider_error(e));
+                }
+            };
             return Ok(state
                 .store
                 .set_payment_checkout(payment.id, &answer.id, answer.checkout_url.as_deref(), answer.expires_at, now)
@@ -231,10 +242,12 @@ pub fn panel_view(payment: &Payment, confirmed: Option<&Confirmed>) -> Map<Strin
 /// simulated provider, an open payment past its expiry expires.
 pub async fn refresh(state: &AppState, payment: &Payment) -> Result<Applied, ApiError> {
     let reported = match (&state.payments.online, payment.provider) {
-        (Online::Mollie(m), Provider::Mollie) => {
-            let id = payment.provider_ref.as_deref().ok_or_else(|| anyhow::anyhow!("payment without provider id"))?;
+        (Online::Mollie(m), Provider::Mollie) if payment.provider_ref.is_some() => {
+            let id = payment.provider_ref.as_deref().unwrap_or_default();
             m.get(id).await.map_err(provider_error)?.status
         }
+        // A Mollie payment without Mollie id (its creation failed and closing it failed too, or
+        // the server stopped in between): there is nothing to ask, and it lapses like any other.
         _ if payment.expires_at.is_some_and(|t| t <= crate::routes::now()) => PaymentStatus::Expired,
         _ => payment.status,
     };
