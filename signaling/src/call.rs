@@ -430,7 +430,18 @@ impl Call {
     /// removes), by nobody. Everyone admitted hears of a change; the web layer, which wrote it,
     /// gets no [`PanelEvent`] back.
     pub fn server_panel(&mut self, set: Map<String, Value>) -> Vec<Effect> {
+        self.server_panel_if(set, &[])
+    }
+
+    /// A server write that applies only when the panel still shows what it is about: when
+    /// `any_of` is empty, or at least one of its (JSON pointer, value) pairs holds. A result
+    /// that arrives late (a payment's outcome after the panel was reset for another booking)
+    /// must not overwrite what the panel moved on to.
+    pub fn server_panel_if(&mut self, set: Map<String, Value>, any_of: &[(String, Value)]) -> Vec<Effect> {
         let mut fx = Vec::new();
+        if !any_of.is_empty() && !any_of.iter().any(|(pointer, value)| self.panel.has(pointer, value)) {
+            return fx;
+        }
         if !self.ended && self.panel.server_write(set) {
             self.to_admitted(&mut fx, self.panel.message());
         }

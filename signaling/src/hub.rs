@@ -37,7 +37,7 @@ enum Input {
     Disconnect { conn: ConnId },
     Revoke { participant: i64 },
     Media(MediaEvent),
-    Panel { set: Map<String, Value> },
+    Panel { set: Map<String, Value>, any_of: Vec<(String, Value)> },
 }
 
 #[derive(Clone)]
@@ -159,7 +159,13 @@ impl Hub {
     /// gets the new `panel`. Nothing happens if the call has no live task (ended, or everyone
     /// left, in which case its panel was closed).
     pub fn panel_update(&self, call: i64, set: Map<String, Value>) {
-        self.send(call, Input::Panel { set });
+        self.send(call, Input::Panel { set, any_of: Vec::new() });
+    }
+
+    /// Like [`Hub::panel_update`], but only while the panel still shows one of `any_of`
+    /// (JSON pointer, value) — see [`crate::call::Call::server_panel_if`].
+    pub fn panel_update_if(&self, call: i64, set: Map<String, Value>, any_of: Vec<(String, Value)>) {
+        self.send(call, Input::Panel { set, any_of });
     }
 
     /// Ids of the calls with a live task.
@@ -216,7 +222,7 @@ async fn run_call(id: i64, hub: Weak<Inner>, sfu: Sfu, settings: Settings, mut i
                     driver.media_event(&call, event);
                     Vec::new()
                 }
-                Some(Input::Panel { set }) => call.server_panel(set),
+                Some(Input::Panel { set, any_of }) => call.server_panel_if(set, &any_of),
             },
             () = tokio::time::sleep(wait.unwrap_or(Duration::ZERO)), if wait.is_some() => call.tick(Timestamp::now()),
         };

@@ -222,6 +222,16 @@ impl Panel {
         Ok(())
     }
 
+    /// Whether the value at `pointer` (RFC 6901, e.g. `/payment/id`) equals `expected`.
+    pub fn has(&self, pointer: &str, expected: &Value) -> bool {
+        let Some(path) = pointer.strip_prefix('/') else { return false };
+        let (key, rest) = match path.find('/') {
+            Some(i) => (&path[..i], &path[i..]),
+            None => (path, ""),
+        };
+        self.state.get(key).and_then(|v| v.pointer(rest)).is_some_and(|v| v == expected)
+    }
+
     /// Server-written keys (any key; `null` removes). Trusted: not validated, never lost. Returns
     /// whether anything changed (and the version went up).
     pub fn server_write(&mut self, set: PanelState) -> bool {

@@ -294,6 +294,41 @@ fn clients_cannot_write_server_keys_and_the_server_writes_any() {
 }
 
 #[test]
+fn a_guarded_server_write_applies_only_while_the_panel_is_about_it() {
+    let mut call = opened();
+    let hold = json!({"reservation_id": 88, "expires_at": "2026-12-01T10:15:00Z"});
+    call.server_panel(set(json!({"hold": hold, "step": "pay"})));
+    let version = call.panel().version();
+    let about = |payment: &str, reservation: i64| {
+        vec![("/payment/id".to_string(), json!(payment)), ("/hold/reservation_id".to_string(), json!(reservation))]
+    };
+    // The payment's first news: the panel holds its reservation.
+    let fx = call.server_panel_if(set(json!({"payment": {"id": "pay_1", "status": "open"}})), &about("pay_1", 88));
+    assert!(!panels_to(&fx, A).is_empty());
+    assert_eq!(call.panel().state()["payment"]["status"], "open");
+    // Confirmed: the hold is gone, the payment's id still matches.
+    call.server_panel_if(set(json!({"payment": {"id": "pay_1", "status": "paid"}, "hold": null})), &about("pay_1", 88));
+    assert_eq!(call.panel().state()["payment"]["status"], "paid");
+    // The agent resets for another booking; a late report about pay_1 changes nothing.
+    call.server_panel(set(json!({"payment": null, "step": "search"})));
+    let reset = call.panel().version();
+    assert!(reset > version);
+    let late = call.server_panel_if(set(json!({"payment": {"id": "pay_1", "status": "paid"}})), &about("pay_1", 88));
+    assert!(late.is_empty(), "nothing sent");
+    assert_eq!(call.panel().version(), reset);
+    assert!(!call.panel().state().contains_key("payment"));
+    // Nor when another booking is under way.
+    call.server_panel(set(json!({"hold": {"reservation_id": 90, "expires_at": "2026-12-01T11:15:00Z"}})));
+    call.server_panel_if(set(json!({"payment": {"id": "pay_1", "status": "failed"}})), &about("pay_1", 88));
+    assert!(!call.panel().state().contains_key("payment"));
+    // Pointers: a missing key, a nested miss and a malformed pointer never match.
+    assert!(call.panel().has("/hold/reservation_id", &json!(90)));
+    assert!(!call.panel().has("/hold/nothing", &json!(90)));
+    assert!(!call.panel().has("/payment/id", &json!("pay_1")));
+    assert!(!call.panel().has("hold", &json!(null)));
+}
+
+#[test]
 fn late_admission_and_reconnection_bring_the_current_panel() {
     let mut call = opened();
     call.receive(A, edit(1, json!({"step": "search"})), t0());
@@ -560,6 +595,11 @@ async fn the_hub_forwards_panel_events_and_server_writes() {
     let (version, _, by, state) = next_panel(&mut out).await;
     assert_eq!((version, by, state["hold"]["reservation_id"].clone()), (2, None, json!(5)));
     hub.panel_update(999, set(json!({"step": "done"})));
+    // A guarded write that no longer fits is dropped; one that fits goes out.
+    hub.panel_update_if(call, set(json!({"step": "done"})), vec![("/hold/reservation_id".into(), json!(6))]);
+    hub.panel_update_if(call, set(json!({"step": "pay"})), vec![("/hold/reservation_id".into(), json!(5))]);
+    let (version, _, _, state) = next_panel(&mut out).await;
+    assert_eq!((version, state["step"].clone()), (3, json!("pay")), "the first, unfitting write was dropped");
 
     // Everyone gone: the call is dropped and its hold must be released.
     hub.receive(call, conn, ClientMessage::Leave);

@@ -185,7 +185,13 @@ pub async fn apply(state: &AppState, payment: &Payment, reported: PaymentStatus)
         }
     }
     if let Some(call) = applied.payment.call_id {
-        state.hub.panel_update(call, panel_view(&applied.payment, applied.confirmed.as_ref()));
+        // Only while the panel is still about this payment or its reservation: after a reset
+        // (or a new booking in the same call) a late outcome must not bring the old one back.
+        let about = vec![
+            ("/payment/id".to_string(), json!(applied.payment.public_id)),
+            ("/hold/reservation_id".to_string(), json!(applied.payment.reservation_id)),
+        ];
+        state.hub.panel_update_if(call, panel_view(&applied.payment, applied.confirmed.as_ref()), about);
     }
     Ok(applied)
 }
