@@ -171,6 +171,17 @@ impl Panel {
                 outcome.applied.push(key);
             }
         }
+        if outcome.applied.iter().any(|k| k == "identity") {
+            // The citizen's confirmation and the agent's identity check were about the details
+            // as they were; changed details need both again. Done here, in the same version, so
+            // no payment can start in between with a stale "checked" (the page also clears its
+            // tick box, but a page is not to be trusted with this).
+            for key in ["identity_confirmed", "identity_check"] {
+                if put(&mut next, key, Value::Null) && !outcome.applied.iter().any(|k| k == key) {
+                    outcome.applied.push(key.to_string());
+                }
+            }
+        }
         if outcome.applied.is_empty() {
             return Ok(outcome);
         }

@@ -216,12 +216,15 @@ fn every_key_is_validated_and_a_bad_one_spoils_the_whole_edit() {
         "attendees": 25, "extras": [{"code": "catering", "quantity": 25}], "customer_type": "recognised_association",
         "organisation": "Chiro Sint-Jan", "purpose": "Leidingsvergadering",
         "identity": {"name": "Jan Janssens", "address": "Markt 1, 9000 Gent", "email": "jan@example.be"},
-        "identity_confirmed": true, "identity_check": "eid_shown",
     });
     let fx = call.receive(A, ClientMessage::PanelEdit { base: 1, set: set(good) }, t0());
     assert_eq!(error_of(&fx, A), None);
+    // Confirmed and checked after the details (with them, a change of details clears both).
+    let checked = json!({"identity_confirmed": true, "identity_check": "eid_shown"});
+    let fx = call.receive(A, ClientMessage::PanelEdit { base: 2, set: set(checked) }, t0());
+    assert_eq!(error_of(&fx, A), None);
     assert_eq!(call.panel().state().len(), 15);
-    let fx = call.receive(A, edit(2, json!({"slot": null, "extras": null, "organisation": null})), t0());
+    let fx = call.receive(A, edit(3, json!({"slot": null, "extras": null, "organisation": null})), t0());
     let (_, _, _, state) = panels_to(&fx, C).pop().unwrap();
     assert!(!state.contains_key("slot") && !state.contains_key("extras") && state.len() == 12);
 }
@@ -291,6 +294,41 @@ fn clients_cannot_write_server_keys_and_the_server_writes_any() {
     let fx = call.receive(A, edit(1, json!({"step": "slot"})), t0());
     assert_eq!(error_of(&fx, A), Some((ErrorCode::PanelConflict, Some("step".into()))));
     assert_eq!(call.panel().state()["step"], "details");
+}
+
+#[test]
+fn changed_details_need_a_new_confirmation_and_a_new_identity_check() {
+    let mut call = opened();
+    let jan = json!({"name": "Jan Peeters", "address": "Markt 1, 3000 Leuven", "email": "jan@example.org"});
+    let v = call.panel().version();
+    call.receive(A, edit(v, json!({"identity": jan})), t0());
+    let v = call.panel().version();
+    call.receive(A, edit(v, json!({"identity_confirmed": true, "identity_check": "eid_shown"})), t0());
+    assert_eq!(call.panel().state()["identity_check"], "eid_shown");
+    // The details change after the check: both are gone, in the same version as the change.
+    let v = call.panel().version();
+    let mut piet = jan.clone();
+    piet["name"] = json!("Piet Peeters");
+    let fx = call.receive(A, edit(v, json!({"identity": piet, "identity_confirmed": true})), t0());
+    assert_eq!(call.panel().version(), v + 1);
+    let state = call.panel().state();
+    assert_eq!(state["identity"]["name"], "Piet Peeters");
+    assert!(!state.contains_key("identity_confirmed"), "not even when the same edit says so");
+    assert!(!state.contains_key("identity_check"));
+    let keys = events(&fx)
+        .into_iter()
+        .find_map(|e| match e {
+            PanelEvent::Edited { keys, .. } => Some(keys),
+            _ => None,
+        })
+        .expect("the web layer hears of it");
+    assert!(keys.contains(&"identity_check".to_string()) && keys.contains(&"identity_confirmed".to_string()));
+    // An edit that leaves the details as they were keeps a new confirmation.
+    let v = call.panel().version();
+    call.receive(A, edit(v, json!({"identity_confirmed": true})), t0());
+    let v = call.panel().version();
+    call.receive(A, edit(v, json!({"identity": piet})), t0());
+    assert_eq!(call.panel().state()["identity_confirmed"], true, "unchanged details");
 }
 
 #[test]
