@@ -51,6 +51,10 @@ pub struct Customer {
     /// the reservation was made for them in a call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity_check: Option<String>,
+    /// The language of the customer's e-mails (confirmation, reminder, cancellation,
+    /// evaluation); Dutch when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<crate::appointments::Language>,
 }
 
 fn plausible_email(s: &str) -> bool {

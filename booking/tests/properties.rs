@@ -493,6 +493,7 @@ fn a_season_series_keeps_local_hours_across_both_dst_changes() {
             organisation: Some("Badmintonclub Lindeveld".into()),
             address: None,
             identity_check: None,
+            language: None,
         },
         attendees: 12,
         services: Vec::new(),

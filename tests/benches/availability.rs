@@ -109,6 +109,7 @@ fn customer() -> Customer {
         organisation: None,
         address: None,
         identity_check: None,
+        language: None,
     }
 }
 

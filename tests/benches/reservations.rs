@@ -174,6 +174,7 @@ fn request(s: &Slot) -> ReservationRequest {
             organisation: None,
             address: None,
             identity_check: None,
+            language: None,
         },
         attendees: 4,
         services: vec![],

@@ -167,6 +167,41 @@ both!(cancelling_revokes_the_code_and_refunds_by_policy, async |app: &TestApp| {
     assert!(app.mails_to("jan@example.org")[1].contains("METHOD:CANCEL"));
 });
 
+both!(the_customers_language_carries_to_the_confirmation_and_the_cancellation, async |app: &TestApp| {
+    let agent = app.login_as("agent").await;
+    let (start, end) = slot();
+    let mut body = reservation(app.resource_id("raadzaal").await, &start, &end);
+    body["customer"]["customer_type"] = json!("company");
+    body["customer"]["organisation"] = json!("Bureau Dupont sprl");
+    body["customer"]["email"] = json!("dupont@example.org");
+    body["customer"]["language"] = json!("fr");
+    let held = agent.post("/api/v1/reservaties", &body).await;
+    assert_eq!(held.status, 201, "{}", held.body);
+    assert_eq!(held.body["customer"]["language"], "fr");
+    let id = held.body["id"].as_i64().unwrap();
+    let invoiced = agent.post(&format!("/api/v1/reservaties/{id}/betalingen"), &json!({"method": "invoice"})).await;
+    assert_eq!(invoiced.status, 201, "{}", invoiced.body);
+    app.wait_pin_mailed_to("dupont@example.org").await;
+    let c = agent.post(&format!("/api/v1/reservaties/{id}/annulering"), &json!({})).await;
+    assert_eq!(c.status, 200, "{}", c.body);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while app.mails_to("dupont@example.org").len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no cancellation e-mail");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mails = app.mails_to("dupont@example.org");
+    assert!(mails[0].contains("Bonjour") && !mails[0].contains("Beste"), "confirmation in French:\n{}", mails[0]);
+    assert!(
+        mails[1].contains("METHOD:CANCEL") && mails[1].contains("Bonjour"),
+        "cancellation in French:\n{}",
+        mails[1]
+    );
+    // A language balie does not speak is refused, naming the field.
+    body["customer"]["language"] = json!("de");
+    let refused = agent.post("/api/v1/reservaties", &body).await;
+    assert!(matches!(refused.status, 400 | 422), "{}", refused.body);
+});
+
 both!(a_payment_past_its_expiry_cannot_be_paid, async |app: &TestApp| {
     let id = held(app, "vergaderzaal-de-eik", "resident", "laat@example.org").await;
     let agent = app.login_as("agent").await;

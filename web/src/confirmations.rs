@@ -128,7 +128,9 @@ pub fn confirmation_mails(
     c: &Confirmed,
     language: Option<Language>,
 ) -> balie_booking::Result<Vec<NewMail>> {
-    let language = language.unwrap_or_default();
+    // The language recorded with the customer first (the panel records the citizen's), then the
+    // caller's guess (the call's appointment), then Dutch.
+    let language = c.reservation.customer.language.or(language).unwrap_or_default();
     let r = &c.reservation;
     let mut mail = base(state, r, &c.resource, language, 0);
     match &c.code {
@@ -175,7 +177,7 @@ pub fn cancellation_mails(
     resource: &Resource,
     refund_cents: i64,
 ) -> balie_booking::Result<Vec<NewMail>> {
-    let mut mail = base(state, r, resource, Language::default(), 1);
+    let mut mail = base(state, r, resource, r.customer.language.unwrap_or_default(), 1);
     mail.refund_cents = (refund_cents > 0).then_some(refund_cents);
     mail.payment = if refund_cents > 0 {
         PaymentSummary::Paid { reference: format!("reservatie-{}", r.id) }

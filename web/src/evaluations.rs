@@ -46,7 +46,7 @@ async fn invitation(state: &AppState, r: &Reservation, now: Timestamp) -> anyhow
     rand::thread_rng().fill_bytes(&mut bytes);
     let token = crate::auth::hex(&bytes);
     let day = balie_booking::time::local(r.period.start).date();
-    let language = "nl".to_string();
+    let language = r.customer.language.unwrap_or_default().code().to_string();
     let email = r.customer.email.trim();
     let email = (!is_placeholder_email(email)).then(|| email.to_string());
     let mail = match &email {

@@ -198,6 +198,7 @@ fn customer_of(panel: &Map<String, Value>) -> Customer {
         organisation: organisation.map(String::from),
         address: (!address.is_empty()).then_some(address),
         identity_check: panel.get("identity_check").and_then(Value::as_str).map(String::from),
+        language: None,
     }
 }
 
@@ -322,7 +323,10 @@ async fn pay(
     ) {
         return Err("a payment is already under way".into());
     }
-    let customer = customer_of(panel);
+    let mut customer = customer_of(panel);
+    // Their e-mails (confirmation, reminder, cancellation, evaluation) in the language of the
+    // call's appointment; Dutch for a call without one.
+    customer.language = state.store.appointment_of_call(call).await.ok().flatten().map(|a| a.citizen.language);
     if method == PayMethod::Invoice
         && !matches!(
             customer.customer_type,

@@ -88,6 +88,7 @@ fn plausible_email(s: &str) -> bool {
         organisation: None,
         address: None,
         identity_check: None,
+        language: None,
     };
     let mut p = Problems::default();
     probe.validate(&mut p);

@@ -187,6 +187,7 @@ pub fn customer(customer_type: CustomerType) -> Customer {
         organisation,
         address: None,
         identity_check: None,
+        language: None,
     }
 }
 

@@ -45,6 +45,7 @@ pub async fn quote(State(state): State<AppState>, Json(q): Json<QuoteRequest>) -
             organisation: None,
             address: None,
             identity_check: None,
+            language: None,
         },
         attendees: q.attendees,
         services: q.services,
