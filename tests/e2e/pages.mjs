@@ -78,6 +78,8 @@ const PAGES = [
   // The simulated payment provider's checkout for a payment that does not exist: the server's 404
   // is the point of this state.
   { name: "betalen-unknown", path: "/betalen#tr_onbekend", prepare: showUnknownPayment, expected: /status of 404/ },
+  // The return page from the payment provider, for a payment that does not exist: the 404 is the point.
+  { name: "betaling-unknown", path: "/betaling#pay_00000000000000000000000000000000", prepare: (page) => page.waitForSelector("[data-testid=return-result][data-state=unknown]"), expected: /status of 404/ },
   // The door kiosk on a fresh tablet: the set-up form asking for the door's API key.
   { name: "deur-setup", path: "/deur", prepare: (page) => page.waitForSelector("#setup:not([hidden]) [data-testid=deur-setup-key]") },
   // The survey page for a survey token that does not exist: the server's 404 is the point.

@@ -71,6 +71,12 @@ both!(a_simulated_payment_confirms_once_and_mails_the_door_code, async |app: &Te
     assert_eq!((paid.status, paid.body["status"].as_str()), (200, Some("paid")), "{}", paid.body);
     // A second answer is refused: the payment is final.
     app.post(&sim, &json!({"outcome": "failed"})).await.problem(409);
+    // The return page's question: how it stands, for anyone with the id; nothing about the person.
+    let status = app.get(&format!("/api/v1/betalingen/{pay_id}")).await;
+    assert_eq!((status.status, status.body["status"].as_str()), (200, Some("paid")), "{}", status.body);
+    assert!(!status.body.to_string().contains("els.janssens"), "{}", status.body);
+    app.get("/api/v1/betalingen/pay_00000000000000000000000000000000").await.problem(404);
+    app.get("/api/v1/betalingen/tr_not-ours").await.problem(404);
     let r = agent.get(&format!("/api/v1/reservaties/{id}")).await;
     assert_eq!(r.body["status"], "confirmed");
     let payments = agent.get(&format!("/api/v1/reservaties/{id}/betalingen")).await;

@@ -272,6 +272,7 @@ pub fn router(state: AppState, config: &Config) -> (Router, Vec<Limiter>) {
         .routes(routes!(payments::webhook))
         .routes(routes!(payments::start, payments::of_reservation))
         .routes(routes!(payments::qr))
+        .routes(routes!(payments::status))
         .routes(routes!(payments::simulator_get, payments::simulator_answer))
         .routes(routes!(doors::whoami))
         .routes(routes!(doors::attempt))

@@ -32,6 +32,8 @@ pub const PAGES: &[(&str, &str)] = &[
     ("/balie", "balie.html"),
     // The simulated payment provider's checkout (`/betalen#PAYMENT_ID`), docs/panel.md.
     ("/betalen", "betalen.html"),
+    // Where the payment provider sends the payer back (`/betaling#PAYMENT_ID`), docs/panel.md.
+    ("/betaling", "betaling.html"),
     // The door kiosk on a tablet: PIN keypad and QR scanner, with the door's API key.
     ("/deur", "deur.html"),
     // The satisfaction survey from the e-mail invitation (`/enquete#TOKEN`), docs/survey.md.

@@ -89,7 +89,8 @@ pub async fn start_online(state: &AppState, reservation_id: i64, call_id: Option
                 .create(&CreatePayment {
                     amount_cents: new.amount_cents,
                     description: new.description.clone(),
-                    redirect_url: checkout_page,
+                    // Back to balie's return page, which asks how the payment stands.
+                    redirect_url: format!("{}/betaling#{public_id}", state.public_url),
                     webhook_url: format!("{}/api/v1/betalingen/webhook", state.public_url),
                     idempotency_key: new.idempotency_key.clone(),
                     reference: public_id.clone(),

@@ -1,5 +1,6 @@
-//! Payments: the provider's webhook, the QR code of a checkout address, and the built-in
-//! simulated provider's API behind the test checkout page `/betalen#ID`.
+//! Payments: the provider's webhook, the QR code of a checkout address, a payment's status for
+//! the page the provider sends the payer back to (`/betaling#ID`), and the built-in simulated
+//! provider's API behind the test checkout page `/betalen#ID`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -72,9 +73,10 @@ pub async fn qr(State(state): State<AppState>, Path(id): Path<String>) -> ApiRes
         .into_response())
 }
 
-/// A simulated payment as its checkout page shows it.
+/// A payment as the checkout page (simulator) and the return page show it: what, how much, to
+/// whom and how it stands; nothing about the person.
 #[derive(Serialize, ToSchema)]
-pub struct SimulatedPayment {
+pub struct PayerView {
     pub id: String,
     pub amount_cents: i64,
     pub currency: &'static str,
@@ -85,13 +87,13 @@ pub struct SimulatedPayment {
     pub municipality: String,
 }
 
-fn simulated_view(state: &AppState, p: &Payment, now: Timestamp) -> SimulatedPayment {
+fn payer_view(state: &AppState, p: &Payment, now: Timestamp) -> PayerView {
     // An open payment past its expiry is shown as expired even before the sweep records it.
     let status = match p.status {
         PaymentStatus::Open if p.expires_at.is_some_and(|t| t <= now) => PaymentStatus::Expired,
         s => s,
     };
-    SimulatedPayment {
+    PayerView {
         id: p.public_id.clone(),
         amount_cents: p.amount_cents,
         currency: "EUR",
@@ -113,15 +115,34 @@ async fn simulated(state: &AppState, id: &str) -> ApiResult<Payment> {
     Ok(p)
 }
 
+/// How a payment stands, for the page the payer returns to from the provider (`/betaling#ID`):
+/// anyone with the id (128 random bits) may ask. The payer usually comes back before the
+/// provider's webhook, so an open Mollie payment is fetched from Mollie first.
+#[utoipa::path(get, path = "/api/v1/betalingen/{id}", tag = "payments",
+    params(("id" = String, Path, description = "the payment's public id, pay_…")),
+    responses((status = 200, body = PayerView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn status(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<axum::Json<PayerView>> {
+    let mut payment = by_public_id(&state, &id).await?;
+    let in_flight = matches!(payment.status, PaymentStatus::Open | PaymentStatus::Pending | PaymentStatus::Authorized);
+    if in_flight && payment.provider == Provider::Mollie && payment.provider_ref.is_some() {
+        match service::refresh(&state, &payment).await {
+            Ok(applied) => payment = applied.payment,
+            // The page asks again in a moment; the webhook will come too.
+            Err(e) => tracing::info!(payment = payment.id, error = %e, "refreshing for the return page"),
+        }
+    }
+    Ok(axum::Json(payer_view(&state, &payment, crate::routes::now())))
+}
+
 /// The simulated provider's payment (only when it is the provider in use).
 #[utoipa::path(get, path = "/api/v1/betaalsimulator/{id}", tag = "payments",
-    responses((status = 200, body = SimulatedPayment), (status = 404, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = PayerView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn simulator_get(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> ApiResult<axum::Json<SimulatedPayment>> {
+) -> ApiResult<axum::Json<PayerView>> {
     let p = simulated(&state, &id).await?;
-    Ok(axum::Json(simulated_view(&state, &p, crate::routes::now())))
+    Ok(axum::Json(payer_view(&state, &p, crate::routes::now())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -142,14 +163,14 @@ pub struct SimulatorAnswer {
 /// cancels. Behaves like a real provider: a finished or expired payment cannot change (409 /
 /// 410), and the change reaches balie the way a webhook would.
 #[utoipa::path(post, path = "/api/v1/betaalsimulator/{id}", tag = "payments", request_body = SimulatorAnswer,
-    responses((status = 200, body = SimulatedPayment), (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = PayerView), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "the payment is finished already", body = Problem, content_type = "application/problem+json"),
               (status = 410, description = "the payment expired", body = Problem, content_type = "application/problem+json")))]
 pub async fn simulator_answer(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Json(answer): Json<SimulatorAnswer>,
-) -> ApiResult<axum::Json<SimulatedPayment>> {
+) -> ApiResult<axum::Json<PayerView>> {
     let p = simulated(&state, &id).await?;
     let now = crate::routes::now();
     if p.status == PaymentStatus::Open && p.expires_at.is_some_and(|t| t <= now) {
@@ -165,7 +186,7 @@ pub async fn simulator_answer(
         Outcome::Canceled => PaymentStatus::Canceled,
     };
     let applied = service::apply(&state, &p, status).await?;
-    Ok(axum::Json(simulated_view(&state, &applied.payment, now)))
+    Ok(axum::Json(payer_view(&state, &applied.payment, now)))
 }
 
 #[derive(Deserialize, ToSchema)]
