@@ -99,6 +99,7 @@ macro_rules! reservation_partials {
 }
 
 const LAYOUT: (&str, &str) = ("layout.html", include_str!("../templates/layout.html"));
+const INVOICE_LAYOUT: (&str, &str) = ("invoice_layout.html", include_str!("../templates/invoice_layout.html"));
 const MESSAGES: [[[(&str, &str); 3]; 5]; 3] =
     [language_templates!("nl"), language_templates!("en"), language_templates!("fr")];
 const PARTIALS: [[(&str, &str); 5]; 3] = [language_partials!("nl"), language_partials!("en"), language_partials!("fr")];
@@ -155,7 +156,7 @@ impl Renderer {
             .chain(RESERVATION_PARTIALS.iter().flatten())
             .chain(SURVEY_MESSAGES.iter().flatten())
             .chain(EVALUATION_MESSAGES.iter().flatten())
-            .chain([&LAYOUT]);
+            .chain([&LAYOUT, &INVOICE_LAYOUT]);
         for (name, source) in all {
             env.add_template(name, source)?;
         }
