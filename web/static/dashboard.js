@@ -3,7 +3,7 @@
 // charts as inline SVG built with DOM APIs (each with a title, a description and a table with the
 // same numbers), the rooms and courts (evaluations and defects in the period, /api/v1/dashboard/zalen),
 // the free-text comments with a search, and a CSV download of the same answers.
-// Not signed in: the staff console's sign-in (balie/signin.js, on the same element ids).
+// Not signed in: the staff console's sign-in (balie/staff-page.js with balie/signin.js, same element ids).
 //
 // Stable hooks for tests: data-testid dash-from, dash-to, dash-service, dash-agent, dash-channel,
 // dash-apply (the filters); dash-invited, dash-answered, dash-rate, dash-average (the figures,
@@ -17,7 +17,7 @@
 import { api, ApiError, el, start } from "./common/page.js";
 import { formatDate, language, onLanguageChange, t } from "./common/i18n.js";
 import { addDays, announce, brusselsDate, problemText } from "./balie/shared.js";
-import { showSignin } from "./balie/signin.js";
+import { staffSession } from "./balie/staff-page.js";
 
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -26,7 +26,7 @@ const QUALITY = ["good", "fair", "poor", "unknown"];
 const AGAIN = ["yes", "maybe", "no", "unanswered"];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const state = { me: null, filters: null, data: null, comments: null, rooms: null, roomsError: null, seq: 0, commentSeq: 0, shown: false };
+const state = { filters: null, data: null, comments: null, rooms: null, roomsError: null, seq: 0, commentSeq: 0, shown: false };
 
 // --- numbers and dates in the page's language -------------------------------------------------
 
@@ -560,44 +560,23 @@ function renderComments() {
 
 // --- session ------------------------------------------------------------------------------------
 
-function whoami() {
-  if (state.me) $("whoami").textContent = t("signedin", { name: state.me.name });
-}
-
-function noRole() {
-  $("dashboard").hidden = true;
-  $("no-role").hidden = false;
-  $("no-role").focus();
-}
-
-/** Shows the dashboard for the signed-in `me` (GET /api/v1/sessie). */
-async function enter(me, { focus = true } = {}) {
-  state.me = me;
-  $("loading").hidden = true;
-  $("signin").hidden = true;
-  $("session-bar").hidden = false;
-  whoami();
-  if (!me.roles?.includes("manager")) return noRole();
-  $("no-role").hidden = true;
-  $("dashboard").hidden = false;
-  fillForm();
-  if (focus) $("filters-heading").focus();
-  await load();
-}
-
-function signedOut(message) {
-  state.me = null;
-  state.data = null;
-  state.comments = null;
-  state.rooms = null;
-  state.roomsError = null;
-  $("loading").hidden = true;
-  $("dashboard").hidden = true;
-  $("no-role").hidden = true;
-  $("session-bar").hidden = true;
-  showSignin(enter);
-  if (message) announce(message);
-}
+const session = staffSession({
+  role: "manager",
+  main: "dashboard",
+  /** The dashboard for a signed-in manager. */
+  async onEnter(me, { focus }) {
+    fillForm();
+    if (focus) $("filters-heading").focus();
+    await load();
+  },
+  onSignedOut() {
+    state.data = null;
+    state.comments = null;
+    state.rooms = null;
+    state.roomsError = null;
+  },
+});
+const { signedOut, noRole, whoami } = session;
 
 // --- wiring -------------------------------------------------------------------------------------
 
@@ -625,14 +604,9 @@ $("comments-form").addEventListener("submit", (e) => {
   loadComments();
 });
 
-$("logout").addEventListener("click", async () => {
-  try { await api("/api/v1/sessie", { method: "DELETE" }); } catch { /* signed out anyway */ }
-  signedOut(t("signedout"));
-});
-
 window.addEventListener("popstate", () => {
   state.filters = readUrl();
-  if (!state.me || $("dashboard").hidden) return;
+  if (!session.me || $("dashboard").hidden) return;
   clearFilterErrors();
   fillForm();
   load();
@@ -650,7 +624,4 @@ onLanguageChange(() => {
   if (state.shown) render();
 });
 
-let me = null;
-try { me = await api("/api/v1/sessie"); } catch { /* not signed in (401), or the server is out of reach */ }
-if (me) await enter(me, { focus: false });
-else signedOut();
+await session.resume();

@@ -2,7 +2,7 @@
 // room or court evaluation, open or closed (?status=closed in the address), each as a card with the
 // room, the day, the description and the photos; an open one is closed with what was done
 // (POST /api/v1/defecten/{id}/afsluiten), which the reporter receives by e-mail.
-// Not signed in: the staff console's sign-in (balie/signin.js, on the same element ids).
+// Not signed in: the staff console's sign-in (balie/staff-page.js with balie/signin.js, same element ids).
 //
 // Stable hooks for tests: data-testid defect-list (the <ol>, data-status = open | closed),
 // defect-<id> (a card, data-status), defect-resolution-<id> (the textarea of an open one),
@@ -12,13 +12,13 @@
 import { api, ApiError, el, start } from "./common/page.js";
 import { formatDate, formatTime, language, onLanguageChange, t } from "./common/i18n.js";
 import { announce, problemText } from "./balie/shared.js";
-import { showSignin } from "./balie/signin.js";
+import { staffSession } from "./balie/staff-page.js";
 
 const $ = (id) => document.getElementById(id);
 const STATUSES = ["open", "closed"];
 const MAX_TEXT = 2000;
 
-const state = { me: null, status: "open", reports: null, seq: 0, errors: new Map() };
+const state = { status: "open", reports: null, seq: 0, errors: new Map() };
 
 const locale = () => ({ nl: "nl-BE", en: "en-GB", fr: "fr-BE" })[language()] ?? "nl-BE";
 const int = (n) => new Intl.NumberFormat(locale()).format(n ?? 0);
@@ -227,46 +227,25 @@ function removeCard(id) {
 
 // --- session ------------------------------------------------------------------------------------
 
-function whoami() {
-  if (state.me) $("whoami").textContent = t("signedin", { name: state.me.name });
-}
-
-function noRole() {
-  $("defects").hidden = true;
-  $("no-role").hidden = false;
-  $("no-role").focus();
-}
-
-/** Shows the reports for the signed-in `me` (GET /api/v1/sessie). */
-async function enter(me, { focus = true } = {}) {
-  state.me = me;
-  $("loading").hidden = true;
-  $("signin").hidden = true;
-  $("session-bar").hidden = false;
-  whoami();
-  if (!me.roles?.includes("resource-admin")) return noRole();
-  $("no-role").hidden = true;
-  $("defects").hidden = false;
-  showStatusChoice();
-  if (focus) $("list-heading").focus();
-  await load({ quiet: !focus });
-}
-
-function signedOut(message) {
-  state.me = null;
-  state.reports = null;
-  state.errors.clear();
-  ++state.seq;
-  $("loading").hidden = true;
-  $("defects").hidden = true;
-  $("no-role").hidden = true;
-  $("session-bar").hidden = true;
-  $("defect-list").replaceChildren();
-  $("count").textContent = "";
-  setStatus("");
-  showSignin(enter);
-  if (message) announce(message);
-}
+const session = staffSession({
+  role: "resource-admin",
+  main: "defects",
+  /** The reports for a signed-in resource admin. */
+  async onEnter(me, { focus }) {
+    showStatusChoice();
+    if (focus) $("list-heading").focus();
+    await load({ quiet: !focus });
+  },
+  onSignedOut() {
+    state.reports = null;
+    state.errors.clear();
+    ++state.seq;
+    $("defect-list").replaceChildren();
+    $("count").textContent = "";
+    setStatus("");
+  },
+});
+const { signedOut, noRole, whoami } = session;
 
 // --- wiring -------------------------------------------------------------------------------------
 
@@ -289,18 +268,13 @@ $("refresh").addEventListener("click", () => {
   load();
 });
 
-$("logout").addEventListener("click", async () => {
-  try { await api("/api/v1/sessie", { method: "DELETE" }); } catch { /* signed out anyway */ }
-  signedOut(t("signedout"));
-});
-
 window.addEventListener("popstate", () => {
   const status = readUrl();
   if (status === state.status) return;
   state.status = status;
   state.reports = null;
   showStatusChoice();
-  if (!state.me || $("defects").hidden) return;
+  if (!session.me || $("defects").hidden) return;
   setStatus("");
   load();
 });
@@ -315,7 +289,4 @@ onLanguageChange(() => {
   // A status message stays in the language it was said in; the next one follows the new one.
 });
 
-let me = null;
-try { me = await api("/api/v1/sessie"); } catch { /* not signed in (401), or the server is out of reach */ }
-if (me) await enter(me, { focus: false });
-else signedOut();
+await session.resume();
