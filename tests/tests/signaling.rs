@@ -463,3 +463,52 @@ async fn the_panel_holds_replaces_announces_and_releases_slots() {
         app.stop().await;
     }
 }
+
+/// A payment whose provider answers after the agent pressed "reset" stays out of the panel: the
+/// panel moved on, so the late checkout is not shown (it lapses unseen). Mollie (the fake)
+/// answers every API call after 1.5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_payment_the_provider_answers_after_a_reset_stays_out_of_the_panel() {
+    let fake = balie_tests::fake_mollie::FakeMollie::start("test_balie_key").await;
+    let (key, base) = (fake.api_key().to_string(), fake.base_url());
+    let app = TestApp::spawn_with(balie_tests::Backend::Sqlite, move |c| {
+        c.payment_provider = balie_web::config::PaymentProviderKind::Mollie;
+        c.mollie_api_key = key.parse().unwrap();
+        c.mollie_api_url = base;
+    })
+    .await;
+    let call = create_call(&app, -1).await;
+    let (mut agent, _) = join(&app, &call.agent).await;
+    send(&mut agent, json!({"type": "panel_edit", "base": 0, "set": {"open": true}})).await;
+    let (prefilled, _) = until_where(&mut agent, "panel", |m| m["state"]["identity"].is_object()).await;
+    let court = app.resource_id("tennis-1").await;
+    let day = balie_tests::weekday_ahead(10);
+    let slot = json!({"start": balie_tests::local(&day, "10:00"), "end": balie_tests::local(&day, "11:00")});
+    let base = prefilled["version"].as_u64().unwrap();
+    send(&mut agent, json!({"type": "panel_edit", "base": base, "set": {"resource_id": court, "slot": slot}})).await;
+    let (held, _) = until_where(&mut agent, "panel", |m| m["state"]["hold"].is_object()).await;
+    let base = held["version"].as_u64().unwrap();
+    let checked = json!({"identity_confirmed": true, "identity_check": "eid_shown"});
+    send(&mut agent, json!({"type": "panel_edit", "base": base, "set": checked})).await;
+    until_where(&mut agent, "panel", |m| m["state"]["identity_check"] == "eid_shown").await;
+
+    fake.set_delay(Duration::from_millis(1500));
+    send(&mut agent, json!({"type": "panel_action", "action": "pay", "method": "online"})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    send(&mut agent, json!({"type": "panel_action", "action": "reset"})).await;
+    let (reset, _) = until_where(&mut agent, "panel", |m| m["state"]["hold"].is_null()).await;
+    assert!(reset["state"]["payment"].is_null(), "{reset}");
+    // Mollie answers a second later; the panel must not show that payment.
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(3500);
+    let mut last = reset;
+    while let Ok(Some(Ok(Message::Text(t)))) = tokio::time::timeout_at(deadline, agent.next()).await {
+        let m: Value = serde_json::from_str(&t).unwrap();
+        if m["type"] == "panel" {
+            assert!(m["state"]["payment"].is_null(), "a late payment reached the reset panel: {m}");
+            last = m;
+        }
+    }
+    assert!(last["state"]["payment"].is_null() && last["state"]["hold"].is_null(), "{last}");
+    assert_eq!(fake.payment_ids().len(), 1, "the provider did create it");
+    app.stop().await;
+}

@@ -107,11 +107,18 @@ async fn handle(state: &AppState, call: i64, event: PanelEvent, holds: &mut Hash
         PanelEvent::Action { action: PanelAction::Pay { method }, state: panel, .. } => {
             let state = state.clone();
             tokio::spawn(async move {
-                let set = match pay(&state, call, &panel, method).await {
-                    Ok(set) => set,
-                    Err(e) => notice("invalid", &e),
-                };
-                state.hub.panel_update(call, set);
+                match pay(&state, call, &panel, method).await {
+                    // Only while the panel still holds the reservation just paid for: edits that
+                    // replaced the hold, or a reset, may have come in while the provider answered
+                    // (the payment then lapses unseen, and its reservation is no longer held).
+                    Ok(set) => match held_id(&panel) {
+                        Some(id) => {
+                            state.hub.panel_update_if(call, set, vec![("/hold/reservation_id".into(), json!(id))])
+                        }
+                        None => state.hub.panel_update(call, set),
+                    },
+                    Err(e) => state.hub.panel_update(call, notice("invalid", &e)),
+                }
             });
         }
         PanelEvent::Action { action: PanelAction::Reset, state: panel, .. } => {

@@ -137,10 +137,7 @@ pub async fn status(State(state): State<AppState>, Path(id): Path<String>) -> Ap
 /// The simulated provider's payment (only when it is the provider in use).
 #[utoipa::path(get, path = "/api/v1/betaalsimulator/{id}", tag = "payments",
     responses((status = 200, body = PayerView), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn simulator_get(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> ApiResult<axum::Json<PayerView>> {
+pub async fn simulator_get(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<axum::Json<PayerView>> {
     let p = simulated(&state, &id).await?;
     Ok(axum::Json(payer_view(&state, &p, crate::routes::now())))
 }
