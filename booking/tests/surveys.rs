@@ -144,9 +144,10 @@ async fn the_dashboard_adds_up(store: Store) {
 
 async fn comments_are_searched_in_the_database(store: Store) {
     let call = a_call(&store).await;
-    let comments = ["Vlot en VRIENDELIJK", "100% tevreden", "geluid_viel weg", "C:\\pad", "vriendelijke balie"];
+    let comments =
+        ["Vlot en VRIENDELIJK", "100% tevreden", "geluid_viel weg", "C:\\pad", "vriendelijke balie", "École fermée"];
     let invitations: Vec<_> =
-        (0..6).map(|i| invitation(call, &format!("tok-c{i}-0123456789abcdef"), 1, false)).collect();
+        (0..7).map(|i| invitation(call, &format!("tok-c{i}-0123456789abcdef"), 1, false)).collect();
     store.invite_to_survey(&invitations, now()).await.unwrap();
     for (i, comment) in comments.iter().map(|c| Some(c.to_string())).chain([None]).enumerate() {
         let a = Answer { overall: 4, ease: None, quality: None, again: None, comment };
@@ -166,7 +167,9 @@ async fn comments_are_searched_in_the_database(store: Store) {
     assert_eq!(found("_").await, ["geluid_viel weg"], "_ matches itself");
     assert_eq!(found("\\").await, ["C:\\pad"], "the escape character matches itself");
     assert!(found("paspoort").await.is_empty());
-    assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Present, 10).await.unwrap().len(), 5);
-    assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Any, 10).await.unwrap().len(), 6);
+    assert_eq!(found("École").await, ["École fermée"], "letters beyond ASCII, as typed");
+    assert_eq!(found("Fermée").await, ["École fermée"], "ASCII letters in any case, the others as written");
+    assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Present, 10).await.unwrap().len(), 6);
+    assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Any, 10).await.unwrap().len(), 7);
     assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Any, 2).await.unwrap().len(), 2, "limit");
 }

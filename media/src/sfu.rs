@@ -23,7 +23,7 @@ pub(crate) struct Inner {
     events: UnboundedSender<MediaEvent>,
     /// call → participant → peer. Held only for map operations, never across an await.
     calls: Mutex<HashMap<i64, HashMap<i64, Arc<Peer>>>>,
-    ports: PortPool,
+    ports: Arc<PortPool>,
     /// Every peer connection ever built, weakly: counting the live ones is how the leak soak (and
     /// the metrics) see connections the engine failed to free.
     connections: Mutex<Vec<Weak<dyn PeerConnection>>>,
@@ -41,7 +41,7 @@ impl Sfu {
         config.validate()?;
         let (events, receiver) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner {
-            ports: PortPool::new(config.udp),
+            ports: Arc::new(PortPool::new(config.udp)),
             config,
             events,
             calls: Mutex::new(HashMap::new()),
@@ -63,7 +63,7 @@ impl Sfu {
         if inner.find(peer).is_ok() {
             self.leave(peer).await;
         }
-        let lease = inner.ports.lease(&inner.config.bind_ips)?;
+        let lease = inner.ports.lease(&inner.config.bind_ips).await?;
         let connected = Arc::new(AtomicBool::new(false));
         let handler = Arc::new(PeerHandler {
             connected: Arc::clone(&connected),
@@ -196,7 +196,7 @@ impl Inner {
 
     async fn close_peer(&self, peer: &Peer) -> Vec<Arc<Source>> {
         let published = peer.shutdown().await;
-        self.ports.release_when_unbound(peer.lease, &self.config.bind_ips).await;
+        self.ports.release_when_unbound(peer.lease, &self.config.bind_ips);
         published
     }
 

@@ -5,10 +5,11 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
 /// A text field: quoted when it holds a separator, quote or line break, and defused when a
-/// spreadsheet would read it as a formula (a comment starting with `=`, `+`, `-` or `@`).
+/// spreadsheet would read it as a formula (text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return, as OWASP lists them: citizens write these comments and descriptions).
 /// Numbers and fixed words go in as they are.
 pub(crate) fn text(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r', ';']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -62,6 +63,8 @@ mod tests {
         assert_eq!(text("zei \"ok\""), "\"zei \"\"ok\"\"\"");
         assert_eq!(text("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(text("-1+2"), "'-1+2");
+        assert_eq!(text("\t=1+1"), "'\t=1+1");
+        assert_eq!(text("\r=1+1"), "\"'\r=1+1\"");
         assert_eq!(text("twee\nregels"), "\"twee\nregels\"");
     }
 

@@ -72,6 +72,8 @@ async function load() {
 $("again").addEventListener("click", () => {
   state.since = Date.now();
   state.result = "loading";
+  // The button hides while loading: keep keyboard and screen-reader users on the answer.
+  $("result").focus();
   render();
   load();
 });

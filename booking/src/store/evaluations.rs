@@ -177,7 +177,9 @@ impl Store {
              AND NOT EXISTS (SELECT 1 FROM room_evaluations e WHERE e.reservation_id = r.id) \
              AND NOT EXISTS (SELECT 1 FROM access_codes c JOIN doors d ON d.id = c.door_id \
                  WHERE c.reservation_id = r.id AND d.api_key_hash IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM door_events ev WHERE ev.access_code_id = c.id AND ev.outcome = 'open')) \
+                 AND NOT EXISTS (SELECT 1 FROM door_events ev WHERE ev.door_id = c.door_id \
+                     AND ev.at >= c.valid_from AND ev.at <= c.valid_until \
+                     AND ev.access_code_id = c.id AND ev.outcome = 'open')) \
              ORDER BY r.ends_at, r.id LIMIT $3",
         )
         .bind(secs(from))

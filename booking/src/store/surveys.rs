@@ -308,8 +308,9 @@ pub enum CommentFilter<'a> {
     Any,
     /// Only answers with a comment.
     Present,
-    /// Only comments containing this text (case-insensitive for ASCII on SQLite, for all of
-    /// Unicode on PostgreSQL; `%` and `_` match themselves).
+    /// Only comments containing this text: case-insensitive for ASCII letters (for all letters
+    /// on PostgreSQL with a Unicode collation), exact for others on SQLite; `%` and `_` match
+    /// themselves.
     Containing(&'a str),
 }
 
@@ -360,10 +361,11 @@ impl Where {
             CommentFilter::Any => {}
             CommentFilter::Present => self.conditions.push("comment IS NOT NULL".into()),
             CommentFilter::Containing(text) => {
-                let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                self.push("LOWER(comment) LIKE", Bound::Text(format!("%{escaped}%")));
-                let last = self.conditions.last_mut().expect("just pushed");
-                last.push_str(" ESCAPE '\\'");
+                // Both sides through the database's LOWER, so the search and the comments fold
+                // alike (SQLite folds ASCII only: "École" finds "École", not "école").
+                let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                self.values.push(Bound::Text(format!("%{escaped}%")));
+                self.conditions.push(format!("LOWER(comment) LIKE LOWER(${}) ESCAPE '\\'", self.values.len()));
             }
         }
     }
