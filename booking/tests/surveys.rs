@@ -168,7 +168,11 @@ async fn comments_are_searched_in_the_database(store: Store) {
     assert_eq!(found("\\").await, ["C:\\pad"], "the escape character matches itself");
     assert!(found("paspoort").await.is_empty());
     assert_eq!(found("École").await, ["École fermée"], "letters beyond ASCII, as typed");
-    assert_eq!(found("Fermée").await, ["École fermée"], "ASCII letters in any case, the others as written");
+    assert_eq!(
+        found("école FERMÉE").await,
+        ["École fermée"],
+        "any case, on both databases (SQLite's LOWER is ASCII-only)"
+    );
     assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Present, 10).await.unwrap().len(), 6);
     assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Any, 10).await.unwrap().len(), 7);
     assert_eq!(store.answers(&AnswerFilter::default(), CommentFilter::Any, 2).await.unwrap().len(), 2, "limit");

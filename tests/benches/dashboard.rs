@@ -300,7 +300,7 @@ async fn fill(
         .iter()
         .map(|a| {
             format!(
-                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+                "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
                 sql_text(SERVICES[a.service].0),
                 a.agent.map_or("NULL".into(), |i| agent_ids[i].to_string()),
                 sql_text(if a.hybrid { "hybrid" } else { "video" }),
@@ -314,6 +314,7 @@ async fn fill(
                 sql_opt(a.rtt_ms),
                 sql_opt(a.loss_permille),
                 a.created_at,
+                a.comment.as_deref().map_or("NULL".into(), |c| sql_text(&c.to_lowercase())),
             )
         })
         .collect();
@@ -333,7 +334,7 @@ async fn fill(
     for chunk in answer_rows.chunks(BATCH) {
         statements.push(format!(
             "INSERT INTO survey_answers (service, agent_id, channel, day, overall, ease, quality, again, comment, \
-             language, rtt_ms, loss_permille, created_at) VALUES {}",
+             language, rtt_ms, loss_permille, created_at, comment_folded) VALUES {}",
             chunk.join(", ")
         ));
     }

@@ -163,8 +163,8 @@ impl Store {
         let id: i64 = row.try_get("id")?;
         sqlx::query(
             "INSERT INTO survey_answers (service, agent_id, channel, day, overall, ease, quality, again, comment, \
-             language, rtt_ms, loss_permille, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             language, rtt_ms, loss_permille, created_at, comment_folded) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(row.try_get::<String, _>("service")?)
         .bind(row.try_get::<Option<i64>, _>("agent_id")?)
@@ -179,6 +179,7 @@ impl Store {
         .bind(row.try_get::<Option<i64>, _>("rtt_ms")?)
         .bind(row.try_get::<Option<i64>, _>("loss_permille")?)
         .bind(secs(now))
+        .bind(answer.comment().map(|c| c.to_lowercase()))
         .execute(&mut *tx)
         .await?;
         let (rtt, loss) = (row.try_get::<Option<i64>, _>("rtt_ms")?, row.try_get::<Option<i64>, _>("loss_permille")?);
@@ -308,9 +309,8 @@ pub enum CommentFilter<'a> {
     Any,
     /// Only answers with a comment.
     Present,
-    /// Only comments containing this text: case-insensitive for ASCII letters (for all letters
-    /// on PostgreSQL with a Unicode collation), exact for others on SQLite; `%` and `_` match
-    /// themselves.
+    /// Only comments containing this text, in any case (all of Unicode, on both databases); `%`
+    /// and `_` match themselves.
     Containing(&'a str),
 }
 
@@ -361,11 +361,14 @@ impl Where {
             CommentFilter::Any => {}
             CommentFilter::Present => self.conditions.push("comment IS NOT NULL".into()),
             CommentFilter::Containing(text) => {
-                // Both sides through the database's LOWER, so the search and the comments fold
-                // alike (SQLite folds ASCII only: "École" finds "École", not "école").
-                let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-                self.values.push(Bound::Text(format!("%{escaped}%")));
-                self.conditions.push(format!("LOWER(comment) LIKE LOWER(${}) ESCAPE '\\'", self.values.len()));
+                // Against the comment as stored lowercased by balie (migration 0011), with the
+                // search lowercased the same way: both folded by Rust, whatever the database's
+                // LOWER does (SQLite's folds ASCII only).
+                let folded = text.to_lowercase();
+                let escaped = folded.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+                self.push("comment_folded LIKE", Bound::Text(format!("%{escaped}%")));
+                let last = self.conditions.last_mut().expect("just pushed");
+                last.push_str(" ESCAPE '\\'");
             }
         }
     }
