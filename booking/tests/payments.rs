@@ -32,6 +32,9 @@ on_both_backends! {
     only_reservations_the_door_let_in_are_evaluated =>
         sqlite_only_reservations_the_door_let_in_are_evaluated,
         postgres_only_reservations_the_door_let_in_are_evaluated;
+    reservation_customers_are_erased_after_their_retention =>
+        sqlite_reservation_customers_are_erased_after_their_retention,
+        postgres_reservation_customers_are_erased_after_their_retention;
     invoices_issued_at_once_get_consecutive_numbers =>
         sqlite_invoices_issued_at_once_get_consecutive_numbers,
         postgres_invoices_issued_at_once_get_consecutive_numbers;
@@ -261,6 +264,33 @@ async fn an_invoice_confirms_with_a_valid_structured_communication(store: Store)
     let third = c3.invoice.unwrap();
     assert_eq!(third.number, 2_027_000_001);
     assert_eq!(parse_structured_communication(&third.structured_communication), Some(2_027_000_001));
+}
+
+async fn reservation_customers_are_erased_after_their_retention(store: Store) {
+    seeded(&store).await;
+    let room = id_of(&store, "feestzaal-het-anker").await;
+    let mut req = request(room, span(day(), (14, 0), (18, 0)), CustomerType::Company);
+    req.purpose = "Personeelsfeest van Jan Peeters".into();
+    let r = store.hold(&req, None, now(), ttl()).await.unwrap();
+    let mut p = new_payment(r.id, r.quote.total_cents, 0);
+    p.provider = Provider::Invoice;
+    let invoice = store.confirm_with_invoice(&p, 30, now(), &issuer(), &confirmation_mail).await.unwrap().invoice;
+    let later = request(room, span(date(2026, 12, 20), (14, 0), (18, 0)), CustomerType::Resident);
+    let kept = store.hold(&later, None, now(), ttl()).await.unwrap();
+    // Not yet: the reservation ends after the cutoff.
+    assert_eq!(store.purge_reservation_customers_before(local(day(), 17, 0), now()).await.unwrap(), 0);
+    let cutoff = local(day(), 19, 0);
+    assert_eq!(store.purge_reservation_customers_before(cutoff, now()).await.unwrap(), 1);
+    let erased = store.reservation(r.id).await.unwrap();
+    assert_eq!((erased.customer.name.as_str(), erased.customer.email.as_str()), ("", ""));
+    assert_eq!((erased.customer.organisation.as_ref(), erased.customer.address.as_ref()), (None, None));
+    assert_eq!(erased.customer.customer_type, CustomerType::Company, "the rate stays");
+    assert_eq!(erased.purpose, "");
+    assert_eq!(erased.status, Status::Confirmed);
+    assert_eq!(erased.quote, r.quote, "the price stays");
+    assert_eq!(store.invoice_of(r.id).await.unwrap(), invoice, "the invoice stays");
+    assert_eq!(store.reservation(kept.id).await.unwrap().customer, kept.customer, "a later one is untouched");
+    assert_eq!(store.purge_reservation_customers_before(cutoff, now()).await.unwrap(), 0, "once");
 }
 
 async fn invoices_issued_at_once_get_consecutive_numbers(store: Store) {

@@ -345,7 +345,12 @@ pub async fn spawn(config: Config) -> anyhow::Result<Running> {
     jobs.push(crate::mailer::spawn(Arc::clone(&state.mailer), state.store.clone(), stopped.clone()));
     jobs.push(crate::jobs::spawn_payments(state.clone(), stopped.clone()));
     jobs.push(crate::jobs::spawn_quality(state.clone(), stopped.clone()));
-    jobs.push(crate::jobs::spawn_retention(state.store.clone(), config.retention_days, stopped.clone()));
+    jobs.push(crate::jobs::spawn_retention(
+        state.store.clone(),
+        config.retention_days,
+        config.reservation_retention_days,
+        stopped.clone(),
+    ));
     jobs.push(crate::jobs::spawn_evaluations(state.clone(), stopped.clone()));
     // Lives as long as the hub: it ends when the last call's task is gone.
     crate::panel::spawn(state.clone());

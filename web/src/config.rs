@@ -284,6 +284,12 @@ pub struct Config {
     #[arg(long, env = "BALIE_RETENTION_DAYS", default_value_t = 30)]
     pub retention_days: i64,
 
+    /// Reservations are kept for accounting; this many days after one ended its customer (name,
+    /// e-mail, phone, address, organisation) and stated purpose are erased. The default, ten
+    /// years, is how long Belgian law asks accounting documents to be kept.
+    #[arg(long, env = "BALIE_RESERVATION_RETENTION_DAYS", default_value_t = 3653)]
+    pub reservation_retention_days: i64,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -371,6 +377,7 @@ impl fmt::Debug for Config {
             .field("access_reminder_days", &self.access_reminder_days)
             .field("survey_mail_after_minutes", &self.survey_mail_after_minutes)
             .field("retention_days", &self.retention_days)
+            .field("reservation_retention_days", &self.reservation_retention_days)
             .finish()
     }
 }

@@ -77,8 +77,14 @@ pub fn spawn_quality(state: crate::state::AppState, shutdown: watch::Receiver<bo
 }
 
 /// The retention purge, hourly: personal data older than `days` is erased (see
-/// `Store::purge_before`).
-pub fn spawn_retention(store: Store, days: i64, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+/// `Store::purge_before`), and the customers of reservations that ended more than
+/// `reservation_days` ago (`Store::purge_reservation_customers_before`).
+pub fn spawn_retention(
+    store: Store,
+    days: i64,
+    reservation_days: i64,
+    shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(every(Duration::from_secs(3600), shutdown, move || {
         let store = store.clone();
         async move {
@@ -87,6 +93,12 @@ pub fn spawn_retention(store: Store, days: i64, shutdown: watch::Receiver<bool>)
             match store.purge_before(cutoff, now).await {
                 Ok(p) => tracing::info!(?p, "retention purge"),
                 Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+            }
+            let cutoff = now - jiff::SignedDuration::from_hours(24 * reservation_days);
+            match store.purge_reservation_customers_before(cutoff, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reservations = n, "reservation customers erased"),
+                Err(e) => tracing::warn!(error = %e, "reservation retention purge failed"),
             }
         }
     }))

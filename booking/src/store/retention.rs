@@ -1,9 +1,13 @@
 //! The retention purge: personal data of what is over is erased once it is older than the
 //! retention period. What stays is what the municipality must keep or what carries no person:
-//! reservations and invoices (accounting), anonymous survey answers and counts, and the purge log.
+//! reservations and invoices (accounting, until their own, longer period: their customers are
+//! erased by [`Store::purge_reservation_customers_before`]), anonymous survey answers and counts,
+//! and the purge log.
 
 use jiff::Timestamp;
 use serde::Serialize;
+
+use sqlx::Row;
 
 use super::{secs, Store};
 use crate::error::Result;
@@ -102,5 +106,62 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(purged)
+    }
+
+    /// Erases the customers (name, e-mail, phone, address, organisation, language, identity
+    /// check) and the stated purpose of reservations that ended before `cutoff`, keeping what
+    /// accounting and the figures need: customer type, resource, period, status, services, quote,
+    /// payments and invoices. Returns how many were erased; each run that erased any is logged.
+    /// In batches of 500, each its own transaction, so a first run over years of history does not
+    /// hold the database for long.
+    pub async fn purge_reservation_customers_before(&self, cutoff: Timestamp, now: Timestamp) -> Result<u64> {
+        let mut erased = 0u64;
+        loop {
+            let mut tx = self.begin_write().await?;
+            // An erased customer has an empty e-mail address, which no live reservation has
+            // (Customer::validate): that is what marks it done.
+            let due = sqlx::query(
+                "SELECT id, customer FROM reservations WHERE ends_at < $1 AND customer NOT LIKE '%\"email\":\"\"%' \
+                 ORDER BY id LIMIT 500",
+            )
+            .bind(secs(cutoff))
+            .fetch_all(&mut *tx)
+            .await?;
+            if due.is_empty() {
+                tx.commit().await?;
+                break;
+            }
+            for row in &due {
+                let id: i64 = row.try_get("id")?;
+                let customer: crate::reservation::Customer =
+                    serde_json::from_str(&row.try_get::<String, _>("customer")?)
+                        .map_err(|e| crate::Error::Corrupt(format!("customer of reservation {id}: {e}")))?;
+                let erased_customer = crate::reservation::Customer {
+                    customer_type: customer.customer_type,
+                    name: String::new(),
+                    email: String::new(),
+                    phone: None,
+                    organisation: None,
+                    address: None,
+                    identity_check: None,
+                    language: None,
+                };
+                sqlx::query("UPDATE reservations SET customer = $1, purpose = '' WHERE id = $2")
+                    .bind(super::to_json(&erased_customer))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            erased += due.len() as u64;
+            tx.commit().await?;
+        }
+        if erased > 0 {
+            sqlx::query("INSERT INTO purge_log (at, subject, detail) VALUES ($1, 'reservation-retention', $2)")
+                .bind(secs(now))
+                .bind(format!("customers of {erased} reservations that ended before {cutoff}"))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(erased)
     }
 }
