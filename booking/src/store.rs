@@ -59,7 +59,7 @@ pub use evaluations::{
     ClosedDefect, DefectClosedMail, DefectReport, DefectRow, EvaluationRow, EvaluationView, NewEvaluation, RoomTally,
     StoredPhoto,
 };
-pub use payments::{Applied, Cancelled, CodeIssuer, Confirmed, Invoice, NewPayment, Payment, RefundDue};
+pub use payments::{Applied, Cancelled, CodeIssuer, Confirmed, CreditNote, Invoice, NewPayment, Payment, RefundDue};
 pub use reservations::ReservationFilter;
 pub use retention::Purged;
 pub use staff::StaffRecord;

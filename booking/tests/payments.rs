@@ -11,7 +11,7 @@ use balie_booking::catalogue::CustomerType;
 use balie_booking::outbox::NewMail;
 use balie_booking::payments::{parse_structured_communication, PaymentStatus, Provider, RefundPolicy};
 use balie_booking::reservation::Status;
-use balie_booking::store::{CodeIssuer, Confirmed, Direction, DoorDecision, NewPayment, Presented};
+use balie_booking::store::{CodeIssuer, Confirmed, CreditNote, Direction, DoorDecision, NewPayment, Presented};
 use balie_booking::{access::Refusal, Store};
 use common::*;
 use jiff::civil::date;
@@ -35,6 +35,9 @@ on_both_backends! {
     reservation_customers_are_erased_after_their_retention =>
         sqlite_reservation_customers_are_erased_after_their_retention,
         postgres_reservation_customers_are_erased_after_their_retention;
+    cancelling_an_invoiced_reservation_credits_its_invoice =>
+        sqlite_cancelling_an_invoiced_reservation_credits_its_invoice,
+        postgres_cancelling_an_invoiced_reservation_credits_its_invoice;
     invoices_issued_at_once_get_consecutive_numbers =>
         sqlite_invoices_issued_at_once_get_consecutive_numbers,
         postgres_invoices_issued_at_once_get_consecutive_numbers;
@@ -407,22 +410,70 @@ async fn five_wrong_codes_lock_the_door_for_five_minutes(store: Store) {
     assert_eq!(log.iter().filter(|e| e.outcome == "refused").count(), MAX_FAILURES as usize);
 }
 
+/// The "e-mail" of a cancellation: the refund and the credit note in the body.
+fn cancel_mail(
+    r: &balie_booking::reservation::Reservation,
+    _: &balie_booking::catalogue::Resource,
+    refund: i64,
+    credit: Option<&CreditNote>,
+) -> balie_booking::Result<Vec<NewMail>> {
+    Ok(vec![NewMail {
+        kind: "reservation_cancellation".into(),
+        recipient: r.customer.email.clone(),
+        subject: format!("Reservatie {}", r.id),
+        body: format!("refund {refund} credit {:?}", credit.map(|c| (c.number, c.amount_cents))),
+        appointment_id: None,
+        reservation_id: Some(r.id),
+        not_before: None,
+    }])
+}
+
+async fn cancelling_an_invoiced_reservation_credits_its_invoice(store: Store) {
+    seeded(&store).await;
+    let room = id_of(&store, "feestzaal-het-anker").await;
+    let invoiced = |n: u32, day: jiff::civil::Date| {
+        let store = store.clone();
+        async move {
+            let req = request(room, span(day, (14, 0), (18, 0)), CustomerType::Company);
+            let r = store.hold(&req, None, now(), ttl()).await.unwrap();
+            let mut p = new_payment(r.id, r.quote.total_cents, n);
+            p.provider = Provider::Invoice;
+            let c = store.confirm_with_invoice(&p, 30, now(), &issuer(), &confirmation_mail).await.unwrap();
+            (r.id, c.invoice.unwrap())
+        }
+    };
+    // 17 days ahead: all of it is credited, and the credit note has its own series.
+    let (early, invoice) = invoiced(0, day()).await;
+    let c = store.cancel_reservation(early, now(), RefundPolicy::default(), false, &cancel_mail).await.unwrap();
+    assert!(c.refund.is_none(), "nothing was paid online");
+    let note = c.credit_note.expect("a credit note");
+    assert_eq!((note.number, note.invoice_number), (2_026_000_001, invoice.number));
+    assert_eq!((note.amount_cents, note.remaining_cents), (invoice.amount_cents, 0));
+    let bodies = outbox_bodies(&store, early).await;
+    assert!(bodies.iter().any(|(k, b)| k == "reservation_cancellation" && b.contains("2026000001")), "{bodies:?}");
+    let again = store.cancel_reservation(early, now(), RefundPolicy::default(), false, &cancel_mail).await.unwrap();
+    assert!(again.credit_note.is_none(), "one credit note per invoice");
+    // A week ahead: half (the policy), and the next number; the rest is still owed.
+    let (half, invoice) = invoiced(1, date(2026, 12, 1)).await;
+    let c = store.cancel_reservation(half, now(), RefundPolicy::default(), false, &cancel_mail).await.unwrap();
+    let note = c.credit_note.expect("a credit note");
+    assert_eq!(note.number, 2_026_000_002);
+    assert_eq!(note.amount_cents + note.remaining_cents, invoice.amount_cents);
+    assert!(note.amount_cents > 0 && note.remaining_cents > 0, "{note:?}");
+    // The day before: nothing is credited, unless the municipality cancels.
+    let (late, _) = invoiced(2, date(2026, 11, 24)).await;
+    let c = store.cancel_reservation(late, now(), RefundPolicy::default(), false, &cancel_mail).await.unwrap();
+    assert!(c.credit_note.is_none());
+    let (by_us, invoice2) = invoiced(4, date(2026, 11, 25)).await;
+    let c = store.cancel_reservation(by_us, now(), RefundPolicy::default(), true, &cancel_mail).await.unwrap();
+    let note = c.credit_note.expect("the municipality cancels: all of it");
+    assert_eq!((note.amount_cents, note.number), (invoice2.amount_cents, 2_026_000_003));
+}
+
 async fn cancelling_revokes_the_code_withdraws_reminders_and_refunds_by_policy(store: Store) {
     let (rid, door, pin, _qr) = confirmed_pin(&store).await;
     let kinds: Vec<String> = outbox_bodies(&store, rid).await.into_iter().map(|(k, _)| k).collect();
     assert_eq!(kinds.len(), 2, "{kinds:?}");
-    let cancel_mail =
-        |r: &balie_booking::reservation::Reservation, _: &balie_booking::catalogue::Resource, refund: i64| {
-            Ok(vec![NewMail {
-                kind: "reservation_cancellation".into(),
-                recipient: r.customer.email.clone(),
-                subject: format!("Reservatie {}", r.id),
-                body: format!("refund {refund}"),
-                appointment_id: None,
-                reservation_id: Some(r.id),
-                not_before: None,
-            }])
-        };
     // 17 days before the start: everything back.
     let c = store.cancel_reservation(rid, now(), RefundPolicy::default(), false, &cancel_mail).await.unwrap();
     assert_eq!(c.reservation.status, Status::Cancelled);

@@ -82,7 +82,8 @@ pub use message::{Attachment, Calendar, MailKind, Method, OutgoingMail};
 pub use qr::{qr_png, qr_svg};
 pub use render::Renderer;
 pub use reservation::{
-    AccessCode, Contact, CustomerType, PaymentSummary, PriceLine, ReservationMail, ReservationMessageKind, VatSubtotal,
+    AccessCode, Contact, CreditNoteSummary, CustomerType, PaymentSummary, PriceLine, ReservationMail,
+    ReservationMessageKind, VatSubtotal,
 };
 pub use structured::{parse_structured_communication, structured_communication};
 pub use survey::SurveyMail;

@@ -94,18 +94,21 @@ macro_rules! reservation_partials {
             partial!($lang, "reservation_costs.txt"),
             partial!($lang, "reservation_costs.html"),
             partial!($lang, "invoice.html"),
+            partial!($lang, "credit_note.html"),
         ]
     };
 }
 
 const LAYOUT: (&str, &str) = ("layout.html", include_str!("../templates/layout.html"));
 const INVOICE_LAYOUT: (&str, &str) = ("invoice_layout.html", include_str!("../templates/invoice_layout.html"));
+const CREDIT_NOTE_LAYOUT: (&str, &str) =
+    ("credit_note_layout.html", include_str!("../templates/credit_note_layout.html"));
 const MESSAGES: [[[(&str, &str); 3]; 5]; 3] =
     [language_templates!("nl"), language_templates!("en"), language_templates!("fr")];
 const PARTIALS: [[(&str, &str); 5]; 3] = [language_partials!("nl"), language_partials!("en"), language_partials!("fr")];
 const RESERVATION_MESSAGES: [[[(&str, &str); 3]; 4]; 3] =
     [reservation_templates!("nl"), reservation_templates!("en"), reservation_templates!("fr")];
-const RESERVATION_PARTIALS: [[(&str, &str); 10]; 3] =
+const RESERVATION_PARTIALS: [[(&str, &str); 11]; 3] =
     [reservation_partials!("nl"), reservation_partials!("en"), reservation_partials!("fr")];
 const SURVEY_MESSAGES: [[(&str, &str); 3]; 3] = [
     message_templates!("nl", "survey_invitation"),
@@ -156,7 +159,7 @@ impl Renderer {
             .chain(RESERVATION_PARTIALS.iter().flatten())
             .chain(SURVEY_MESSAGES.iter().flatten())
             .chain(EVALUATION_MESSAGES.iter().flatten())
-            .chain([&LAYOUT, &INVOICE_LAYOUT]);
+            .chain([&LAYOUT, &INVOICE_LAYOUT, &CREDIT_NOTE_LAYOUT]);
         for (name, source) in all {
             env.add_template(name, source)?;
         }

@@ -66,6 +66,11 @@ impl Renderer {
             let invoice = self.env.get_template(&format!("{}/invoice.html", lang.code()))?.render(&ctx)?;
             attachments.push(Attachment::new(name, "text/html; charset=utf-8", invoice.as_bytes()));
         }
+        if let Some(credit) = mail.credit_note.as_ref().filter(|_| kind == ReservationMessageKind::Cancellation) {
+            let note = self.env.get_template(&format!("{}/credit_note.html", lang.code()))?.render(&ctx)?;
+            let name = credit_note_filename(lang, &credit.number);
+            attachments.push(Attachment::new(name, "text/html; charset=utf-8", note.as_bytes()));
+        }
 
         let calendar = match kind.method() {
             None => None,
@@ -159,6 +164,16 @@ fn reservation_context(
     };
     let refund =
         mail.refund_cents.filter(|r| *r > 0 && kind == ReservationMessageKind::Cancellation).map(|r| lang.money(r));
+    let credit = mail.credit_note.as_ref().filter(|_| kind == ReservationMessageKind::Cancellation).map(|c| {
+        context! {
+            number => c.number.trim(),
+            invoice_number => c.invoice_number.trim(),
+            amount => lang.money(c.amount_cents),
+            remaining => (c.remaining_cents > 0).then(|| lang.money(c.remaining_cents)),
+            issue_date => lang.civil_date(c.issue_date),
+            filename => credit_note_filename(lang, &c.number),
+        }
+    });
     let practical_info: Vec<Value> = paragraphs(&mail.practical_info).into_iter().map(Value::from).collect();
     context! {
         lang => lang.code(),
@@ -188,6 +203,7 @@ fn reservation_context(
         key_pickup => key_pickup,
         had_access => mail.access.is_some(),
         refund => refund,
+        credit => credit,
         invoice_attached => invoice_attached,
         manage_url => optional(mail.manage_url.as_deref()),
         has_calendar => kind.method().is_some(),
@@ -259,6 +275,18 @@ fn qr_filename(lang: Language) -> &'static str {
         Language::En => "access-code.png",
         Language::Fr => "code-acces.png",
     }
+}
+
+/// `creditnota-2026000003.html`, named like the invoice.
+fn credit_note_filename(lang: Language, number: &str) -> String {
+    let word = match lang {
+        Language::Nl => "creditnota",
+        Language::En => "credit-note",
+        Language::Fr => "note-de-credit",
+    };
+    let number: String =
+        number.trim().chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '-' }).collect();
+    format!("{word}-{number}.html")
 }
 
 /// `factuur-2026-0042.html`: the invoice number with anything but letters, digits, `.`, `-`

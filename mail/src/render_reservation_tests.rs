@@ -524,3 +524,68 @@ fn the_payment_serde_form_is_tagged_by_type() {
     assert_eq!(json["due_date"], "2026-11-21");
     assert_eq!(serde_json::to_value(PaymentSummary::Free).unwrap(), serde_json::json!({"type": "free"}));
 }
+
+#[test]
+fn cancelling_an_invoiced_booking_credits_the_invoice_with_a_credit_note() {
+    let expect = [
+        (
+            Language::Nl,
+            "creditnota-2026000003.html",
+            "factuur 2026000042 wordt gecrediteerd",
+            "Op die factuur betaalt u nog",
+            "Creditnota",
+        ),
+        (Language::En, "credit-note-2026000003.html", "invoice 2026000042 is credited", "You still owe", "Credit note"),
+        (
+            Language::Fr,
+            "note-de-credit-2026000003.html",
+            "facture 2026000042 est créditée",
+            "Il reste",
+            "Note de crédit",
+        ),
+    ];
+    for (lang, filename, credited, remaining, title) in expect {
+        let base = sample::reservation(lang, Kind::Cancellation);
+        let half = base.total_cents / 2;
+        let credit = crate::CreditNoteSummary {
+            number: "2026000003".into(),
+            invoice_number: "2026000042".into(),
+            amount_cents: half,
+            remaining_cents: base.total_cents - half,
+            issue_date: "2026-11-24".parse().unwrap(),
+        };
+        let mail = ReservationMail { refund_cents: None, credit_note: Some(credit.clone()), ..base.clone() };
+        let out = render(Kind::Cancellation, &mail);
+        assert!(out.text.contains(credited) && out.text.contains(remaining), "{lang:?}:\n{}", out.text);
+        assert!(out.html.contains(credited), "{lang:?}: in the HTML part too");
+        let files = files(&out);
+        assert_eq!(files.len(), 1, "{lang:?}: the credit note only");
+        assert_eq!(files[0].filename, filename);
+        let note = String::from_utf8(files[0].data().unwrap()).unwrap();
+        assert!(
+            note.contains(title) && note.contains("2026000003") && note.contains("2026000042"),
+            "{lang:?}:\n{note}"
+        );
+        assert!(note.contains(&format!("-{}", lang.money(half))), "{lang:?}: the credited amount:\n{note}");
+        assert_clean(&format!("{lang:?} credit note"), &note);
+        assert_clean(&format!("{lang:?} cancellation"), &out.html);
+        // Credited in full: nothing more to pay.
+        let full = crate::CreditNoteSummary { amount_cents: base.total_cents, remaining_cents: 0, ..credit.clone() };
+        let out = render(
+            Kind::Cancellation,
+            &ReservationMail { credit_note: Some(full), refund_cents: None, ..base.clone() },
+        );
+        assert!(!out.text.contains(remaining), "{lang:?}: nothing remains:\n{}", out.text);
+        // Not on a confirmation, and checked: crediting more than the total is refused.
+        let confirmation =
+            render(Kind::Confirmation, &ReservationMail { credit_note: Some(credit.clone()), ..base.clone() });
+        assert!(confirmation.attachments.iter().all(|a| !a.filename.contains("credit")));
+        let too_much = crate::CreditNoteSummary { amount_cents: base.total_cents + 1, remaining_cents: 0, ..credit };
+        let refused = Renderer::new(Person::new("Gemeente", "balie@example.be")).unwrap().render_reservation(
+            Kind::Cancellation,
+            &ReservationMail { credit_note: Some(too_much), ..base },
+            "2026-11-24T10:00:00Z".parse().unwrap(),
+        );
+        assert!(matches!(refused, Err(crate::MailError::Invalid(_))), "{lang:?}");
+    }
+}

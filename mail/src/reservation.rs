@@ -172,6 +172,20 @@ pub enum PaymentSummary {
     Free,
 }
 
+/// A credit note against a reservation's invoice (a cancellation of an invoiced reservation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNoteSummary {
+    /// The credit note's number, e.g. `2026000003`.
+    pub number: String,
+    /// The invoice it credits.
+    pub invoice_number: String,
+    /// What is credited, VAT included.
+    pub amount_cents: i64,
+    /// What is still owed on the invoice after it (0: nothing).
+    pub remaining_cents: i64,
+    pub issue_date: Date,
+}
+
 /// Everything a template needs about one reservation, for its customer.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReservationMail {
@@ -224,6 +238,10 @@ pub struct ReservationMail {
     /// For a cancellation: the amount paid back, if any.
     #[serde(default)]
     pub refund_cents: Option<i64>,
+    /// For a cancellation of an invoiced reservation: the credit note against its invoice,
+    /// attached as a document of its own.
+    #[serde(default)]
+    pub credit_note: Option<CreditNoteSummary>,
     pub calendar: CalendarRef,
     /// Where the customer sees, changes or cancels the reservation (a capability link).
     #[serde(default)]
@@ -319,6 +337,14 @@ impl ReservationMail {
         if let Some(refund) = self.refund_cents {
             if !(0..=self.total_cents).contains(&refund) {
                 return invalid("a refund must be between 0 and the total");
+            }
+        }
+        if let Some(c) = &self.credit_note {
+            if c.amount_cents <= 0 || c.remaining_cents < 0 || c.amount_cents + c.remaining_cents > self.total_cents {
+                return invalid("a credit note credits more than 0 and, with what remains, at most the total");
+            }
+            if c.number.trim().is_empty() || c.invoice_number.trim().is_empty() {
+                return invalid("a credit note needs its number and the invoice's");
             }
         }
         Ok(())

@@ -130,6 +130,7 @@ pub fn reservation(language: Language, kind: ReservationMessageKind) -> Reservat
             }
         },
         refund_cents: cancellation.then_some(30_050),
+        credit_note: None,
         calendar: CalendarRef {
             uid: "reservation-1042@balie.zemst.example".into(),
             sequence: if cancellation { 1 } else { 0 },

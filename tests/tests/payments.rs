@@ -202,6 +202,8 @@ both!(the_customers_language_carries_to_the_confirmation_and_the_cancellation, a
         "cancellation in French:\n{}",
         mails[1]
     );
+    // The invoice is credited in full (30 days ahead): the credit note is attached, in French.
+    assert!(mails[1].contains("filename=\"note-de-credit-"), "the credit note:\n{}", mails[1]);
     // A language balie does not speak is refused, naming the field.
     body["customer"]["language"] = json!("de");
     let refused = agent.post("/api/v1/reservaties", &body).await;

@@ -91,6 +91,7 @@ fn base(state: &AppState, r: &Reservation, resource: &Resource, language: Langua
         key_pickup: None,
         payment: PaymentSummary::Free,
         refund_cents: None,
+        credit_note: None,
         calendar: CalendarRef { uid: format!("reservation-{}@{}", r.id, host(state)), sequence },
         manage_url: None,
     }
@@ -170,15 +171,23 @@ pub fn confirmation_mails(
     Ok(out)
 }
 
-/// The cancellation e-mail, with the refund if any.
+/// The cancellation e-mail, with the refund if any, and the credit note of its invoice if any.
 pub fn cancellation_mails(
     state: &AppState,
     r: &Reservation,
     resource: &Resource,
     refund_cents: i64,
+    credit: Option<&balie_booking::store::CreditNote>,
 ) -> balie_booking::Result<Vec<NewMail>> {
     let mut mail = base(state, r, resource, r.customer.language.unwrap_or_default(), 1);
     mail.refund_cents = (refund_cents > 0).then_some(refund_cents);
+    mail.credit_note = credit.map(|c| balie_mail::CreditNoteSummary {
+        number: c.number.to_string(),
+        invoice_number: c.invoice_number.to_string(),
+        amount_cents: c.amount_cents,
+        remaining_cents: c.remaining_cents,
+        issue_date: balie_booking::time::local(c.issued_at).date(),
+    });
     mail.payment = if refund_cents > 0 {
         PaymentSummary::Paid { reference: format!("reservatie-{}", r.id) }
     } else {

@@ -101,6 +101,21 @@ pub struct Cancelled {
     pub reservation: Reservation,
     /// What to refund; `None` when nothing is due.
     pub refund: Option<RefundDue>,
+    /// The credit note of its invoice, when it was invoiced and something is credited.
+    pub credit_note: Option<CreditNote>,
+}
+
+/// A credit note against an invoice, issued when an invoiced reservation is cancelled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditNote {
+    /// Year × 10⁶ + its place in that year's series of credit notes.
+    pub number: i64,
+    pub invoice_number: i64,
+    /// What is credited (the policy's share of the invoice, or all of it).
+    pub amount_cents: i64,
+    /// What is still owed on the invoice after the credit note.
+    pub remaining_cents: i64,
+    pub issued_at: Timestamp,
 }
 
 /// A refund recorded as pending, to be asked of the provider.
@@ -450,7 +465,7 @@ impl Store {
         let reservation = self.cancel(id, now).await?;
         if before == Status::Cancelled {
             // Cancelled already: nothing more to revoke, withdraw, refund or tell.
-            return Ok(Cancelled { reservation, refund: None });
+            return Ok(Cancelled { reservation, refund: None, credit_note: None });
         }
         let resource = self.resource(reservation.resource_id).await?;
         let mut tx = self.begin_write().await?;
@@ -499,6 +514,7 @@ impl Store {
                 }
             }
         }
+        let credit_note = credit_invoice(&mut tx, &reservation, policy, by_municipality, now).await?;
         // Only the cancellation of a confirmed reservation mails (a hold was never confirmed to
         // anyone), and only once: cancelling twice is harmless.
         let first_time = before == Status::Confirmed
@@ -509,12 +525,12 @@ impl Store {
                 .await?
                 .is_none();
         if first_time {
-            for mail in mails(&reservation, &resource, refund_cents)? {
+            for mail in mails(&reservation, &resource, refund_cents, credit_note.as_ref())? {
                 enqueue(&mut tx, &mail, now).await?;
             }
         }
         tx.commit().await?;
-        Ok(Cancelled { reservation, refund })
+        Ok(Cancelled { reservation, refund, credit_note })
     }
 
     /// A paid payment whose reservation could not be confirmed (see [`Applied::orphaned`]) is
@@ -621,8 +637,63 @@ async fn confirm_in(tx: &mut AnyConnection, id: i64, now: Timestamp) -> Result<O
     Ok(Some(super::reservations::reservation_in(tx, id).await?))
 }
 
-/// Renders the e-mails of a cancelled reservation (its resource, the refund in cents).
-pub type CancellationMails = dyn Fn(&Reservation, &crate::catalogue::Resource, i64) -> Result<Vec<NewMail>> + Sync;
+/// Renders the e-mails of a cancelled reservation (its resource, the refund in cents, the credit
+/// note of its invoice).
+pub type CancellationMails =
+    dyn Fn(&Reservation, &crate::catalogue::Resource, i64, Option<&CreditNote>) -> Result<Vec<NewMail>> + Sync;
+
+/// Credits the invoice of cancelled reservation `r` inside `tx`, when it has one not yet
+/// credited: by the refund policy's share (all of it when the municipality cancels), numbered in
+/// the year's credit-note series. `None` when there is no invoice or nothing to credit.
+async fn credit_invoice(
+    tx: &mut AnyConnection,
+    r: &Reservation,
+    policy: RefundPolicy,
+    by_municipality: bool,
+    now: Timestamp,
+) -> Result<Option<CreditNote>> {
+    let Some(row) = sqlx::query(
+        "SELECT i.id, i.number, i.amount_cents FROM invoices i JOIN payments p ON p.id = i.payment_id \
+         WHERE i.reservation_id = $1 AND p.status = 'invoiced' \
+         AND NOT EXISTS (SELECT 1 FROM credit_notes c WHERE c.invoice_id = i.id)",
+    )
+    .bind(r.id)
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let (invoice_id, invoice_number, invoiced): (i64, i64, i64) =
+        (row.try_get("id")?, row.try_get("number")?, row.try_get("amount_cents")?);
+    let amount = policy.refund(invoiced, r.period.start, now, by_municipality);
+    if amount <= 0 {
+        return Ok(None);
+    }
+    let year = crate::time::local(now).date().year();
+    let sequence: i64 = sqlx::query_scalar(
+        "INSERT INTO credit_note_sequences (year, last) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET last = credit_note_sequences.last + 1 RETURNING last",
+    )
+    .bind(i64::from(year))
+    .fetch_one(&mut *tx)
+    .await?;
+    let number = payments::invoice_base(year, sequence)
+        .ok_or_else(|| Error::State(format!("the credit note numbers of {year} are used up")))? as i64;
+    sqlx::query("INSERT INTO credit_notes (invoice_id, number, amount_cents, issued_at) VALUES ($1, $2, $3, $4)")
+        .bind(invoice_id)
+        .bind(number)
+        .bind(amount)
+        .bind(secs(now))
+        .execute(&mut *tx)
+        .await?;
+    Ok(Some(CreditNote {
+        number,
+        invoice_number,
+        amount_cents: amount,
+        remaining_cents: invoiced - amount,
+        issued_at: ts(secs(now)),
+    }))
+}
 
 /// Renders the e-mails of a confirmed reservation.
 pub type ConfirmationMails = dyn Fn(&Confirmed) -> Result<Vec<NewMail>> + Sync;

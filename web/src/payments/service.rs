@@ -266,8 +266,11 @@ pub async fn refresh(state: &AppState, payment: &Payment) -> Result<Applied, Api
 pub async fn cancel(state: &AppState, reservation_id: i64, by_municipality: bool) -> Result<Reservation, ApiError> {
     let now = crate::routes::now();
     let s = state.clone();
-    let mails = move |r: &Reservation, resource: &balie_booking::catalogue::Resource, refund_cents: i64| {
-        crate::confirmations::cancellation_mails(&s, r, resource, refund_cents)
+    let mails = move |r: &Reservation,
+                      resource: &balie_booking::catalogue::Resource,
+                      refund_cents: i64,
+                      credit: Option<&balie_booking::store::CreditNote>| {
+        crate::confirmations::cancellation_mails(&s, r, resource, refund_cents, credit)
     };
     let cancelled =
         state.store.cancel_reservation(reservation_id, now, state.payments.refunds, by_municipality, &mails).await?;
