@@ -468,6 +468,19 @@ async fn cancelling_an_invoiced_reservation_credits_its_invoice(store: Store) {
     let c = store.cancel_reservation(by_us, now(), RefundPolicy::default(), true, &cancel_mail).await.unwrap();
     let note = c.credit_note.expect("the municipality cancels: all of it");
     assert_eq!((note.amount_cents, note.number), (invoice2.amount_cents, 2_026_000_003));
+    // Two cancellations at once: both succeed, one credit note, one e-mail.
+    let (twice, _) = invoiced(5, date(2026, 12, 11)).await;
+    let cancel = || {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store.cancel_reservation(twice, now(), RefundPolicy::default(), false, &cancel_mail).await.unwrap()
+        })
+    };
+    let (a, b) = (cancel(), cancel());
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    assert_eq!(usize::from(a.credit_note.is_some()) + usize::from(b.credit_note.is_some()), 1, "{a:?} {b:?}");
+    let mails = outbox_bodies(&store, twice).await;
+    assert_eq!(mails.iter().filter(|(k, _)| k == "reservation_cancellation").count(), 1, "{mails:?}");
 }
 
 async fn cancelling_revokes_the_code_withdraws_reminders_and_refunds_by_policy(store: Store) {

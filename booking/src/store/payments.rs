@@ -469,6 +469,10 @@ impl Store {
         }
         let resource = self.resource(reservation.resource_id).await?;
         let mut tx = self.begin_write().await?;
+        // Two cancellations at once take turns here (a row lock on PostgreSQL; SQLite's write
+        // transaction is exclusive already): the second then finds the refund, the credit note
+        // and the e-mail of the first, and adds none.
+        sqlx::query("UPDATE reservations SET updated_at = updated_at WHERE id = $1").bind(id).execute(&mut *tx).await?;
         sqlx::query("UPDATE access_codes SET revoked_at = $1 WHERE reservation_id = $2 AND revoked_at IS NULL")
             .bind(secs(now))
             .bind(id)
