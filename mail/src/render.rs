@@ -103,6 +103,7 @@ const LAYOUT: (&str, &str) = ("layout.html", include_str!("../templates/layout.h
 const INVOICE_LAYOUT: (&str, &str) = ("invoice_layout.html", include_str!("../templates/invoice_layout.html"));
 const CREDIT_NOTE_LAYOUT: (&str, &str) =
     ("credit_note_layout.html", include_str!("../templates/credit_note_layout.html"));
+const DOCUMENT_LAYOUT: (&str, &str) = ("document_layout.html", include_str!("../templates/document_layout.html"));
 const MESSAGES: [[[(&str, &str); 3]; 5]; 3] =
     [language_templates!("nl"), language_templates!("en"), language_templates!("fr")];
 const PARTIALS: [[(&str, &str); 5]; 3] = [language_partials!("nl"), language_partials!("en"), language_partials!("fr")];
@@ -159,7 +160,7 @@ impl Renderer {
             .chain(RESERVATION_PARTIALS.iter().flatten())
             .chain(SURVEY_MESSAGES.iter().flatten())
             .chain(EVALUATION_MESSAGES.iter().flatten())
-            .chain([&LAYOUT, &INVOICE_LAYOUT, &CREDIT_NOTE_LAYOUT]);
+            .chain([&LAYOUT, &DOCUMENT_LAYOUT, &INVOICE_LAYOUT, &CREDIT_NOTE_LAYOUT]);
         for (name, source) in all {
             env.add_template(name, source)?;
         }
