@@ -130,7 +130,7 @@ impl Store {
         .await?
         .ok_or_else(|| Error::not_found("survey", "that link"))?;
         if row.try_get::<Option<i64>, _>("answered_at")?.is_some() {
-            return Err(Error::State("this survey was answered already: thank you".into()));
+            return Err(Error::State(ANSWERED.into()));
         }
         if ts(row.try_get("expires_at")?) <= now {
             return Err(Error::State("this survey has closed".into()));
@@ -159,7 +159,7 @@ impl Store {
         .bind(token_hash(token))
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or_else(|| Error::State("this survey was answered already: thank you".into()))?;
+        .ok_or_else(|| Error::State(ANSWERED.into()))?;
         let id: i64 = row.try_get("id")?;
         sqlx::query(
             "INSERT INTO survey_answers (service, agent_id, channel, day, overall, ease, quality, again, comment, \
@@ -208,10 +208,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("DELETE FROM outbox WHERE survey_invitation_id = $1 AND status = 'pending'")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        withdraw_invitation_mail(&mut tx, id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -228,11 +225,8 @@ impl Store {
         .bind(token_hash(token))
         .fetch_optional(&mut *tx)
         .await?;
-        let id = id.ok_or_else(|| Error::State("this survey was answered already: thank you".into()))?;
-        sqlx::query("DELETE FROM outbox WHERE survey_invitation_id = $1 AND status = 'pending'")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let id = id.ok_or_else(|| Error::State(ANSWERED.into()))?;
+        withdraw_invitation_mail(&mut tx, id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -396,6 +390,27 @@ impl Where {
     }
 }
 
+/// Said when a survey link is used again after its answer.
+const ANSWERED: &str = "this survey was answered already: thank you";
+
+/// The call-quality grade of an answer in SQL; the same thresholds as
+/// [`crate::surveys::quality_grade`] (the store suite checks the marginals kept with each answer,
+/// which use that one, against the grouped scan and the rebuild, which use this).
+const GRADE: &str = "CASE WHEN rtt_ms IS NULL AND loss_permille IS NULL THEN 'unknown' \
+                     WHEN COALESCE(rtt_ms, 0) <= 150 AND COALESCE(loss_permille, 0) <= 10 THEN 'good' \
+                     WHEN COALESCE(rtt_ms, 0) <= 400 AND COALESCE(loss_permille, 0) <= 50 THEN 'fair' \
+                     ELSE 'poor' END";
+
+/// Withdraws the e-mail invitation of survey invitation `id` if it still waits (answered or
+/// skipped: no reminder of a survey that is done with).
+async fn withdraw_invitation_mail(tx: &mut sqlx::AnyConnection, id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM outbox WHERE survey_invitation_id = $1 AND status = 'pending'")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 fn parse_day(s: &str) -> Result<Date> {
     s.parse().map_err(|_| Error::Corrupt(format!("survey day {s}")))
 }
@@ -407,10 +422,7 @@ impl Store {
         let filter = Where::of(f);
         let sql = format!(
             "SELECT day, service, agent_id, channel, again, \
-               CASE WHEN rtt_ms IS NULL AND loss_permille IS NULL THEN 'unknown' \
-                    WHEN COALESCE(rtt_ms, 0) <= 150 AND COALESCE(loss_permille, 0) <= 10 THEN 'good' \
-                    WHEN COALESCE(rtt_ms, 0) <= 400 AND COALESCE(loss_permille, 0) <= 50 THEN 'fair' \
-                    ELSE 'poor' END AS grade, \
+               {GRADE} AS grade, \
                COUNT(*) AS n, CAST(SUM(overall) AS BIGINT) AS total \
              FROM survey_answers WHERE {} \
              GROUP BY day, service, agent_id, channel, again, grade",
@@ -480,10 +492,6 @@ impl Store {
     /// Rebuilds the daily marginals from the answers (after answers were loaded in bulk, by an
     /// import or a benchmark; [`Store::answer_survey`] keeps them in step otherwise).
     pub async fn rebuild_survey_marginals(&self) -> Result<()> {
-        let grade = "CASE WHEN rtt_ms IS NULL AND loss_permille IS NULL THEN 'unknown' \
-                     WHEN COALESCE(rtt_ms, 0) <= 150 AND COALESCE(loss_permille, 0) <= 10 THEN 'good' \
-                     WHEN COALESCE(rtt_ms, 0) <= 400 AND COALESCE(loss_permille, 0) <= 50 THEN 'fair' \
-                     ELSE 'poor' END";
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM survey_marginals").execute(&mut *tx).await?;
         for (kind, key, only) in [
@@ -491,7 +499,7 @@ impl Store {
             ("service", "service", ""),
             ("agent", "CAST(agent_id AS TEXT)", "WHERE agent_id IS NOT NULL"),
             ("channel", "channel", ""),
-            ("grade", grade, ""),
+            ("grade", GRADE, ""),
             ("again", "COALESCE(again, 'unanswered')", ""),
         ] {
             let group = if kind == "all" { "day".to_string() } else { format!("day, {key}") };
