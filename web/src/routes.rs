@@ -13,6 +13,7 @@ pub mod evaluations;
 pub mod health;
 pub mod mail;
 pub mod payments;
+pub mod period;
 pub mod reservations;
 pub mod room_exports;
 pub mod series;

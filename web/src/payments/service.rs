@@ -248,11 +248,8 @@ pub fn panel_view(payment: &Payment, confirmed: Option<&Confirmed>) -> Map<Strin
 /// Asks the provider about a payment (webhook, sweep) and applies the answer. For the
 /// simulated provider, an open payment past its expiry expires.
 pub async fn refresh(state: &AppState, payment: &Payment) -> Result<Applied, ApiError> {
-    let reported = match (&state.payments.online, payment.provider) {
-        (Online::Mollie(m), Provider::Mollie) if payment.provider_ref.is_some() => {
-            let id = payment.provider_ref.as_deref().unwrap_or_default();
-            m.get(id).await.map_err(provider_error)?.status
-        }
+    let reported = match (&state.payments.online, payment.provider, payment.provider_ref.as_deref()) {
+        (Online::Mollie(m), Provider::Mollie, Some(id)) => m.get(id).await.map_err(provider_error)?.status,
         // A Mollie payment without Mollie id (its creation failed and closing it failed too, or
         // the server stopped in between): there is nothing to ask, and it lapses like any other.
         _ if payment.expires_at.is_some_and(|t| t <= crate::routes::now()) => PaymentStatus::Expired,

@@ -15,9 +15,6 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::Query;
 use crate::state::AppState;
 
-/// Longest period one view may cover.
-const MAX_DAYS: i64 = 3 * 366;
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -39,16 +36,8 @@ pub struct Filters {
 
 impl Filters {
     fn filter(&self) -> ApiResult<AnswerFilter> {
-        let today = balie_booking::time::local(crate::routes::now()).date();
-        let to = self.tot.unwrap_or(today);
-        let from = self.van.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(90)).unwrap_or(to));
         let mut p = balie_booking::error::Problems::default();
-        p.check(from <= to, "tot", "must not be before van");
-        p.check(
-            from.until(to).map(|s| s.get_days() as i64 <= MAX_DAYS).unwrap_or(false),
-            "van",
-            "the period may cover at most three years",
-        );
+        let (from, to) = crate::routes::period::days(self.van, self.tot, &mut p);
         p.check(self.dienst.as_deref().is_none_or(|d| d.len() <= 200), "dienst", "is too long");
         p.check(self.q.as_deref().is_none_or(|q| q.chars().count() <= 200), "q", "is too long");
         p.into_result()?;

@@ -319,9 +319,6 @@ pub async fn close(
     Ok(axum::Json(DefectItem { report, resource_name }))
 }
 
-/// Longest period one view may cover.
-const MAX_DAYS: i64 = 3 * 366;
-
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -337,26 +334,10 @@ pub struct Period {
 impl Period {
     /// The first and last day, checked (default: the 90 days up to today).
     pub(crate) fn days(&self) -> ApiResult<(Date, Date)> {
-        let today = balie_booking::time::local(crate::routes::now()).date();
-        let to = self.tot.unwrap_or(today);
-        let from = self.van.unwrap_or_else(|| to.checked_sub(jiff::Span::new().days(90)).unwrap_or(to));
         let mut problems = balie_booking::error::Problems::default();
-        problems.check(from <= to, "tot", "must not be before van");
-        problems.check(
-            from.until(to).map(|s| s.get_days() as i64 <= MAX_DAYS).unwrap_or(false),
-            "van",
-            "the period may cover at most three years",
-        );
+        let days = crate::routes::period::days(self.van, self.tot, &mut problems);
         problems.into_result()?;
-        Ok((from, to))
-    }
-
-    /// The instants `[start, end)` of the days `from..=to` in Brussels (defects are reported
-    /// at an instant, evaluations on a day).
-    pub(crate) fn instants(from: Date, to: Date) -> ApiResult<(jiff::Timestamp, jiff::Timestamp)> {
-        let midnight = |d: Date| balie_booking::time::instant(d, jiff::civil::Time::midnight());
-        let end = to.tomorrow().map(midnight).map_err(|e| ApiError::invalid("tot", e.to_string()))?;
-        Ok((midnight(from), end))
+        Ok(days)
     }
 }
 
@@ -382,7 +363,7 @@ pub async fn rooms(
     Query(p): Query<Period>,
 ) -> ApiResult<axum::Json<Rooms>> {
     let (from, to) = p.days()?;
-    let (start, end) = Period::instants(from, to)?;
+    let (start, end) = crate::routes::period::instants(from, to)?;
     let tallies = state.store.room_tallies(from, to, start, end).await?;
     let names = resource_names(&state).await?;
     let mut rooms: Vec<RoomFigures> = tallies

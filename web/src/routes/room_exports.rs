@@ -53,7 +53,7 @@ pub async fn defects(
     Query(p): Query<Period>,
 ) -> ApiResult<Response> {
     let (from, to) = p.days()?;
-    let (start, end) = Period::instants(from, to)?;
+    let (start, end) = crate::routes::period::instants(from, to)?;
     let names = resource_names(&state).await?;
     let local = balie_booking::time::format_local;
     let mut out = Csv::new("id,reported_at,room_id,room,status,description,resolution,closed_at,photos");
