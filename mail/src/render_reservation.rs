@@ -171,7 +171,6 @@ fn reservation_context(
             amount => lang.money(c.amount_cents),
             remaining => (c.remaining_cents > 0).then(|| lang.money(c.remaining_cents)),
             issue_date => lang.civil_date(c.issue_date),
-            filename => credit_note_filename(lang, &c.number),
         }
     });
     let practical_info: Vec<Value> = paragraphs(&mail.practical_info).into_iter().map(Value::from).collect();
@@ -284,9 +283,7 @@ fn credit_note_filename(lang: Language, number: &str) -> String {
         Language::En => "credit-note",
         Language::Fr => "note-de-credit",
     };
-    let number: String =
-        number.trim().chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '-' }).collect();
-    format!("{word}-{number}.html")
+    document_filename(word, number)
 }
 
 /// `factuur-2026-0042.html`: the invoice number with anything but letters, digits, `.`, `-`
@@ -297,6 +294,12 @@ fn invoice_filename(lang: Language, number: &str) -> String {
         Language::En => "invoice",
         Language::Fr => "facture",
     };
+    document_filename(word, number)
+}
+
+/// `{word}-{number}.html`, with anything in the number but letters, digits, `.`, `-` and `_` (a
+/// `/`, mostly) made a `-`.
+fn document_filename(word: &str, number: &str) -> String {
     let number: String =
         number.trim().chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '-' }).collect();
     format!("{word}-{number}.html")
