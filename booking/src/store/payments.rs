@@ -396,17 +396,7 @@ impl Store {
         .try_get(0)?;
         let issued = crate::time::local(now).date();
         let due = payments::invoice_due(issued, due_days, crate::time::local(reservation.period.start).date());
-        // The next number of the year's unbroken series: the counter row is locked until commit,
-        // and a rollback gives the number back (migration 0010).
-        let sequence: i64 = sqlx::query_scalar(
-            "INSERT INTO invoice_sequences (year, last) VALUES ($1, 1) \
-             ON CONFLICT (year) DO UPDATE SET last = invoice_sequences.last + 1 RETURNING last",
-        )
-        .bind(i64::from(issued.year()))
-        .fetch_one(&mut *tx)
-        .await?;
-        let base = payments::invoice_base(issued.year(), sequence)
-            .ok_or_else(|| Error::State(format!("the invoice numbers of {} are used up", issued.year())))?;
+        let base = next_number(&mut tx, Series::Invoices, issued.year()).await?;
         sqlx::query(
             "INSERT INTO invoices (reservation_id, payment_id, number, structured_communication, amount_cents, \
              due_date, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -646,6 +636,32 @@ async fn confirm_in(tx: &mut AnyConnection, id: i64, now: Timestamp) -> Result<O
 pub type CancellationMails =
     dyn Fn(&Reservation, &crate::catalogue::Resource, i64, Option<&CreditNote>) -> Result<Vec<NewMail>> + Sync;
 
+/// The numbered documents, each an unbroken series per calendar year (migrations 0010, 0012).
+#[derive(Debug, Clone, Copy)]
+enum Series {
+    Invoices,
+    CreditNotes,
+}
+
+/// The next number of `series` in `year` (year × 10⁶ + its place), taken inside `tx`: the year's
+/// counter row stays locked until commit, so concurrent issues queue and a rollback gives the
+/// number back.
+async fn next_number(tx: &mut AnyConnection, series: Series, year: i16) -> Result<u64> {
+    let (table, what) = match series {
+        Series::Invoices => ("invoice_sequences", "invoice"),
+        Series::CreditNotes => ("credit_note_sequences", "credit note"),
+    };
+    let sequence: i64 = sqlx::query_scalar(&format!(
+        "INSERT INTO {table} (year, last) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET last = {table}.last + 1 RETURNING last"
+    ))
+    .bind(i64::from(year))
+    .fetch_one(&mut *tx)
+    .await?;
+    payments::invoice_base(year, sequence)
+        .ok_or_else(|| Error::State(format!("the {what} numbers of {year} are used up")))
+}
+
 /// Credits the invoice of cancelled reservation `r` inside `tx`, when it has one not yet
 /// credited: by the refund policy's share (all of it when the municipality cancels), numbered in
 /// the year's credit-note series. `None` when there is no invoice or nothing to credit.
@@ -674,15 +690,7 @@ async fn credit_invoice(
         return Ok(None);
     }
     let year = crate::time::local(now).date().year();
-    let sequence: i64 = sqlx::query_scalar(
-        "INSERT INTO credit_note_sequences (year, last) VALUES ($1, 1) \
-         ON CONFLICT (year) DO UPDATE SET last = credit_note_sequences.last + 1 RETURNING last",
-    )
-    .bind(i64::from(year))
-    .fetch_one(&mut *tx)
-    .await?;
-    let number = payments::invoice_base(year, sequence)
-        .ok_or_else(|| Error::State(format!("the credit note numbers of {year} are used up")))? as i64;
+    let number = next_number(tx, Series::CreditNotes, year).await? as i64;
     sqlx::query("INSERT INTO credit_notes (invoice_id, number, amount_cents, issued_at) VALUES ($1, $2, $3, $4)")
         .bind(invoice_id)
         .bind(number)
