@@ -74,6 +74,15 @@ impl MailError {
     }
 }
 
+/// The first of `fields` (its name, its value) that is blank, as [`MailError::Invalid`]
+/// "`name` is empty": the rule every message's input check starts with.
+pub(crate) fn none_blank<S: AsRef<str>>(fields: &[(&str, S)]) -> Result<(), MailError> {
+    match fields.iter().find(|(_, value)| value.as_ref().trim().is_empty()) {
+        Some((field, _)) => Err(MailError::Invalid(format!("{field} is empty"))),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

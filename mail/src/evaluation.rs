@@ -52,16 +52,12 @@ impl fmt::Debug for EvaluationMail {
 impl EvaluationMail {
     /// The rules the invitation needs; the first broken one as [`MailError::Invalid`].
     pub fn check(&self) -> Result<(), MailError> {
-        for (field, value) in [
+        crate::error::none_blank(&[
             ("municipality", &self.municipality),
             ("recipient name", &self.recipient.name),
             ("resource name", &self.resource_name),
             ("evaluation url", &self.evaluation_url),
-        ] {
-            if value.trim().is_empty() {
-                return Err(MailError::Invalid(format!("{field} is empty")));
-            }
-        }
+        ])?;
         check_link(&self.evaluation_url, EVALUATION_PATH)
     }
 }
@@ -85,16 +81,12 @@ pub struct DefectClosedMail {
 
 impl DefectClosedMail {
     pub fn check(&self) -> Result<(), MailError> {
-        for (field, value) in [
+        crate::error::none_blank(&[
             ("municipality", &self.municipality),
             ("resource name", &self.resource_name),
             ("description", &self.description),
             ("resolution", &self.resolution),
-        ] {
-            if value.trim().is_empty() {
-                return Err(MailError::Invalid(format!("{field} is empty")));
-            }
-        }
+        ])?;
         Ok(())
     }
 }

@@ -272,7 +272,7 @@ impl ReservationMail {
     /// [`MailError::Invalid`] (permanent: retrying the same input cannot help).
     pub fn check(&self, kind: ReservationMessageKind) -> Result<(), MailError> {
         let invalid = |why: &str| Err(MailError::Invalid(why.to_string()));
-        for (field, value) in [
+        crate::error::none_blank(&[
             ("municipality", &self.municipality),
             ("recipient name", &self.recipient.name),
             ("reservation id", &self.reservation_id),
@@ -280,11 +280,7 @@ impl ReservationMail {
             ("address", &self.address),
             ("contact name", &self.contact.name),
             ("calendar uid", &self.calendar.uid),
-        ] {
-            if value.trim().is_empty() {
-                return invalid(&format!("{field} is empty"));
-            }
-        }
+        ])?;
         if self.calendar.uid.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return invalid("calendar uid has spaces or control characters");
         }

@@ -57,17 +57,12 @@ impl SurveyMail {
     /// (permanent: retrying the same input cannot help). The recipient's address is checked by
     /// [`crate::Renderer::render_survey`], as for the other messages.
     pub fn check(&self) -> Result<(), MailError> {
-        let invalid = |why: &str| Err(MailError::Invalid(why.to_string()));
-        for (field, value) in [
+        crate::error::none_blank(&[
             ("municipality", &self.municipality),
             ("recipient name", &self.recipient.name),
             ("service", &self.service),
             ("survey url", &self.survey_url),
-        ] {
-            if value.trim().is_empty() {
-                return invalid(&format!("{field} is empty"));
-            }
-        }
+        ])?;
         check_survey_url(&self.survey_url)
     }
 }
